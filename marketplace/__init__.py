@@ -1,0 +1,66 @@
+"""ZhengShe 政社通 — the application factory. It wires things up and does nothing else."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from marketplace.config import PROJECT_ROOT, load_config
+
+BLUEPRINTS = [
+    "marketplace.portal.routes",
+    "marketplace.accounts.routes",
+    "marketplace.accounts.admin_routes",
+    "marketplace.regions.routes",
+    "marketplace.audit.routes",
+    "marketplace.settings.routes",
+    "marketplace.notifications.routes",
+]
+JOB_MODULES = ["marketplace.notifications.jobs"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from marketplace import cli, errors, security, web
+
+    errors.register_error_handlers(app)
+    web.register(app)
+    app.after_request(security.add_security_headers)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace.common import workdays
+    from marketplace.extensions import babel, configure_sqlite, csrf, db, limiter, login_manager, migrate
+    from marketplace.settings.services import load_calendar
+    from marketplace.web import select_locale, select_timezone
+
+    db.init_app(app)
+    # Batch mode: SQLite can only alter a table by copying it.
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    workdays.set_calendar_provider(load_calendar)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for module in BLUEPRINTS:
+        app.register_blueprint(import_module(module).bp)
+    for module in JOB_MODULES:
+        import_module(module)

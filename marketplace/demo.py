@@ -1,0 +1,111 @@
+"""The demo district: 东城区 (Beijing) with its 17 street offices and 34 communities, one user per role.
+
+Later domains add their own demo data by registering a loader with `demo_step`.
+"""
+
+import base64
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import ResidentVerification, Role, User, VerificationStatus
+from marketplace.common import clock
+from marketplace.extensions import db
+from marketplace.regions import services as regions
+from marketplace.regions.models import BodyKind, Region, RegionLevel
+
+DEMO_PASSWORD = "zhengshe-demo-2026"
+DEMO_DISTRICT = "110101"
+DEMO_USERS = [
+    # email, name, role, body (region code, kind), 2FA enrolled
+    ("admin@demo.zhengshe.cn", "平台管理员 王敏", Role.platform_admin, None, True),
+    ("catalog@demo.zhengshe.cn", "区民政局 刘洋", Role.catalog_admin, ("110101", BodyKind.civil_affairs), True),
+    ("finance@demo.zhengshe.cn", "区财政局 周静", Role.catalog_admin, ("110101", BodyKind.finance), True),
+    ("registrar@demo.zhengshe.cn", "区民政局登记科 陈晨", Role.registrar, ("110101", BodyKind.civil_affairs), True),
+    ("buyer@demo.zhengshe.cn", "东华门街道 李娜", Role.buyer, ("110101001", BodyKind.street_office), True),
+    ("evaluator@demo.zhengshe.cn", "评审专家 赵磊", Role.evaluator, None, False),
+    ("org@demo.zhengshe.cn", "社工机构 孙悦", Role.org_member, None, False),
+    ("resident@demo.zhengshe.cn", "居民 张伟", Role.resident, None, False),
+    ("resident2@demo.zhengshe.cn", "居民 黄芳", Role.resident, None, False),
+]
+
+def demo_totp_secret(email: str) -> str:
+    """Fixed per demo account, so a visitor can add it to an authenticator app (or run `flask users otp`)."""
+    return base64.b32encode(hashlib.sha256(f"zhengshe-demo:{email}".encode()).digest()[:20]).decode()
+
+
+_STEPS: list[tuple[str, Callable[[], None]]] = []
+
+
+def demo_step(name: str):
+    """Register a loader that runs after the foundation's demo data, in registration order."""
+
+    def decorator(fn):
+        _STEPS.append((name, fn))
+        return fn
+
+    return decorator
+
+
+def is_empty() -> bool:
+    return db.session.execute(select(User.id).limit(1)).first() is None
+
+
+def load(echo=print) -> list[tuple[str, str, str]]:
+    """Load everything into an empty, migrated database; returns (role, email, secret) rows."""
+    data_dir = Path(current_app.config["DEMO_DATA_DIR"])
+    echo("· 区划 regions …")
+    regions.import_divisions_file(data_dir / "regions" / "divisions.csv")
+    echo("· 政府部门 government bodies …")
+    _create_bodies()
+    echo("· 演示账号 demo accounts …")
+    credentials = _create_users()
+    for name, step in _STEPS:
+        echo(f"· {name} …")
+        step()
+    db.session.flush()
+    return credentials
+
+
+def _create_bodies() -> None:
+    district = regions.region_by_code(DEMO_DISTRICT)
+    regions.create_body("北京市东城区民政局", BodyKind.civil_affairs, district)
+    regions.create_body("北京市东城区财政局", BodyKind.finance, district)
+    streets = db.session.execute(select(Region).where(
+        Region.level == RegionLevel.street).order_by(Region.code)).scalars()
+    for street in streets:
+        kind = BodyKind.township if street.name.endswith(("镇", "乡")) else BodyKind.street_office
+        suffix = "人民政府" if kind == BodyKind.township else "办事处"
+        regions.create_body(f"{street.parent.full_name}{street.name}{suffix}", kind, street)
+
+
+def _body_for(region_code: str, kind: BodyKind):
+    from marketplace.regions.models import GovernmentBody
+
+    region = regions.region_by_code(region_code)
+    return db.session.execute(select(GovernmentBody).where(
+        GovernmentBody.region_id == region.id, GovernmentBody.kind == kind)).scalar_one()
+
+
+def _create_users() -> list[tuple[str, str, str]]:
+    now, rows = clock.now(), []
+    for email, name, role, body_ref, enrolled in DEMO_USERS:
+        body = _body_for(*body_ref) if body_ref else None
+        user = accounts.create_user(email, name, DEMO_PASSWORD, role, body=body, confirmed=True)
+        secret = demo_totp_secret(email) if enrolled else ""
+        if secret:
+            user.totp_secret, user.totp_enabled_at = secret, now
+            accounts.replace_recovery_codes(user)
+        rows.append((role.value, email, secret))
+    communities = regions.communities_of(regions.region_by_code("110101001"))
+    resident = accounts.find_user("resident@demo.zhengshe.cn")
+    resident.verified_community = communities[0]
+    db.session.add(ResidentVerification(
+        user=resident, community=communities[0], address_note="1号楼2单元", created_at=now,
+        status=VerificationStatus.approved, decided_at=now, decided_by=accounts.find_user("buyer@demo.zhengshe.cn")))
+    accounts.request_verification(accounts.find_user("resident2@demo.zhengshe.cn"), communities[1], "3号楼1单元")
+    return rows

@@ -1,0 +1,81 @@
+"""E-mail through the outbox, and in-app notifications."""
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import func, select, update
+
+from marketplace.common import clock
+from marketplace.common.hooks import after_commit, fresh_session
+from marketplace.extensions import db
+
+from . import mailer
+from .models import Notification, OutboxMessage
+
+MAX_ATTEMPTS = 8
+
+
+def queue_mail(to_address: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
+    """Write the mail into the outbox now; it leaves over SMTP only after the transaction commits.
+
+    `template` names `templates/emails/<template>.txt`, whose first line is the subject.
+    """
+    with force_locale(locale or "zh_CN"):
+        subject, _, body = render_template(f"emails/{template}.txt", **context).partition("\n")
+    message = OutboxMessage(to_address=to_address, subject=subject.strip(), body_text=body.strip() + "\n",
+                            created_at=clock.now(), attempts=0)
+    db.session.add(message)
+    db.session.flush()
+    if current_app.config.get("MAIL_SEND_AFTER_COMMIT", True):
+        after_commit(deliver_outbox, [message.id])
+    return message
+
+
+def deliver_outbox(ids: list[int] | None = None, *, limit: int = 100) -> int:
+    """Send unsent mail (the given ids, or the oldest pending); returns how many went out.
+
+    A failure is recorded on the row and retried by `jobs tick`; it never undoes the change that
+    produced the mail.
+    """
+    sent = 0
+    with fresh_session() as session:
+        query = select(OutboxMessage).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS
+        ).order_by(OutboxMessage.id).limit(limit)
+        if ids is not None:
+            query = query.where(OutboxMessage.id.in_(ids))
+        for message in session.execute(query).scalars():
+            message.attempts += 1
+            try:
+                mailer.send(message.to_address, message.subject, message.body_text)
+            except OSError as exc:  # smtplib errors are OSErrors
+                message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                current_app.logger.warning("mail %s to %s failed: %s", message.id, message.to_address, exc)
+            else:
+                message.sent_at, message.last_error = clock.now(), None
+                sent += 1
+            session.commit()
+    return sent
+
+
+def notify(user, message: str, link: str | None = None) -> Notification:
+    note = Notification(user_id=user.id, message=message, link=link, created_at=clock.now())
+    db.session.add(note)
+    return note
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))
+    )
+
+
+def notifications_query(user):
+    return select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+
+
+def mark_all_read(user) -> None:
+    db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )

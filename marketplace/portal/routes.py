@@ -1,0 +1,34 @@
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import text
+
+from marketplace.extensions import db
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("portal/home.html")
+
+
+@bp.get("/about")
+def about():
+    return render_template("portal/about.html")
+
+
+@bp.post("/language")
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next") or url_for("portal.home")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 — any failure means "not healthy"
+        return jsonify(status="error", database=str(exc.__class__.__name__)), 503
+    return jsonify(status="ok", database="ok")

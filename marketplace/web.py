@@ -1,0 +1,90 @@
+"""Request-wide wiring: locale, user loading, the 2FA gate, template helpers."""
+
+from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from marketplace.common import clock, money
+from marketplace.extensions import db, login_manager
+
+# Pages a user who must enrol in 2FA can still reach before doing so.
+ENROLMENT_ENDPOINTS = {"accounts.two_factor_setup", "accounts.logout", "portal.set_language", "static",
+                       "portal.healthz"}
+
+
+def select_locale() -> str:
+    supported = list(current_app.config["LANGUAGES"])
+    chosen = session.get("lang")
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    # Chinese unless the person chose otherwise: browsers here often send en-US by default.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"
+
+
+def _load_user(user_id: str):
+    from marketplace.accounts.models import User
+
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _require_2fa_enrolment():
+    if (current_user.is_authenticated and current_user.requires_2fa and not current_user.has_2fa
+            and request.endpoint not in ENROLMENT_ENDPOINTS):
+        return redirect(url_for("accounts.two_factor_setup"))
+    return None
+
+
+def _template_globals() -> dict:
+    from marketplace.accounts import policies
+    from marketplace.notifications.services import unread_count
+
+    unread = 0
+    if current_user.is_authenticated:
+        if "unread" not in g:
+            g.unread = unread_count(current_user)
+        unread = g.unread
+    return {
+        "policies": policies,
+        "unread_notifications": unread,
+        "current_locale": str(get_locale()),
+        "languages": current_app.config["LANGUAGES"],
+    }
+
+
+def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else "—"
+
+
+def role_label(role) -> str:
+    from marketplace.accounts.models import ROLE_LABELS
+
+    return str(ROLE_LABELS[role])
+
+
+VERIFICATION_LABELS = {"pending": _l("待审核"), "approved": _l("已通过"), "rejected": _l("未通过")}
+
+
+def verification_label(status) -> str:
+    return str(VERIFICATION_LABELS[status.value])
+
+
+def register(app) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("请先登录")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.before_request(_require_2fa_enrolment)
+    app.context_processor(_template_globals)
+    app.add_template_filter(money.format_cny, "cny")
+    app.add_template_filter(local_datetime, "dt")
+    app.add_template_filter(role_label, "role_label")
+    app.add_template_filter(verification_label, "verification_label")
+    app.add_template_global(clock.now, "now")
