@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from marketplace import cli, errors, security, web
 
+    security.init_app(app)
     errors.register_error_handlers(app)
     web.register(app)
     app.after_request(security.add_security_headers)

@@ -71,6 +71,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
+    FAST_PASSWORD_HASHING = True
+    SIGN_IN_RATE_LIMIT = "1000 per minute"
 
 
 def load_config(app, overrides: dict | None) -> None:

@@ -138,3 +138,10 @@ def add_security_headers(response):
     if request.path.startswith(("/account", "/login", "/admin")):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def init_app(app) -> None:
+    """Tests trade Argon2's cost for speed; every other environment keeps the library defaults."""
+    global _hasher
+    if app.config.get("FAST_PASSWORD_HASHING"):
+        _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -53,7 +53,8 @@ def _template_globals() -> dict:
     return {
         "policies": policies,
         "unread_notifications": unread,
-        "current_locale": str(get_locale()),
+        # Babel expands zh_CN to zh_Hans_CN; templates compare against our own codes.
+        "current_locale": "zh_CN" if get_locale().language == "zh" else get_locale().language,
         "languages": current_app.config["LANGUAGES"],
     }
 

@@ -32,7 +32,13 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical(event)).encode("utf-8")).hexdigest()
 
 
+def _unproxy(obj):
+    # current_user is a werkzeug LocalProxy; the audit row needs the model behind it.
+    return obj._get_current_object() if hasattr(obj, "_get_current_object") else obj
+
+
 def _subject_ref(subject) -> tuple[str | None, str | None]:
+    subject = _unproxy(subject)
     if subject is None:
         return None, None
     if isinstance(subject, tuple):
@@ -51,6 +57,7 @@ def record(actor, action: str, subject=None, *, data: dict | None = None, at=Non
         head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
         db.session.add(head)
     subject_type, subject_id = _subject_ref(subject)
+    actor = _unproxy(actor)
     if actor is None or isinstance(actor, str):
         actor_id, actor_label = None, actor or "system"
     else:

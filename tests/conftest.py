@@ -1,0 +1,168 @@
+"""Test harness.
+
+- `app` runs once per database backend: SQLite always, PostgreSQL too when TEST_DATABASE_URL is set.
+  The schema is built by the real migrations.
+- Every test runs inside one outer transaction on one connection and rolls it back at the end; the
+  code under test commits into savepoints, so commits behave but nothing survives the test.
+- The test client runs each request in a fresh Flask app context (as in production), so `g` and the
+  signed-in user never leak between requests.
+"""
+
+import contextvars
+import os
+import re
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from marketplace import create_app
+from marketplace.cli import reset_database
+from marketplace.common import clock
+from marketplace.config import _database_url
+from marketplace.extensions import db, limiter
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, exactly like a real server."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        return _IsolatedCM(super().session_transaction(*args, **kwargs))
+
+    def csrf_token(self, path: str) -> str:
+        html = self.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        return match.group(1) if match else ""
+
+
+class _IsolatedCM:
+    def __init__(self, cm):
+        self.cm, self.ctx = cm, contextvars.Context()
+
+    def __enter__(self):
+        return self.ctx.run(self.cm.__enter__)
+
+    def __exit__(self, *exc):
+        return self.ctx.run(self.cm.__exit__, *exc)
+
+
+def make_test_app(database_url: str, **overrides):
+    config = {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": _database_url(database_url), **overrides}
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = os.environ["TEST_DATABASE_URL"]
+    app = make_test_app(url)
+    with app.app_context():
+        reset_database()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Roll back everything the test did; install a session factory bound to that one connection."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        # A plain Session: Flask-SQLAlchemy's own would route every query to the engine, not this connection.
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=_app_ctx_id)
+        limiter.reset()
+        ctx = app.test_request_context()
+        ctx.push()
+        try:
+            yield
+        finally:
+            ctx.pop()
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def frozen_now():
+    moment = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Beijing
+    clock.freeze(moment)
+    yield moment
+    clock.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_clock():
+    yield
+    clock.unfreeze()
+
+
+@pytest.fixture
+def make_user():
+    from tests import factories
+
+    return factories.user
+
+
+@pytest.fixture
+def make_region():
+    from tests import factories
+
+    return factories.region
+
+
+@pytest.fixture
+def make_body():
+    from tests import factories
+
+    return factories.body
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Sign a fresh user of `role` into the test client (second factor already satisfied)."""
+
+    def login(role, **fields):
+        user = make_user(role, **fields)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd); the app sends to it for the test's duration."""
+    from tests.smtp import LocalSMTP
+
+    server = LocalSMTP()
+    server.start()
+    previous = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", server.port
+    try:
+        yield server
+    finally:
+        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = previous
+        server.stop()
