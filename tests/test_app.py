@@ -1,0 +1,47 @@
+import pytest
+
+from marketplace import create_app
+from marketplace.accounts.models import User
+from marketplace.audit.services import verify_chain
+from marketplace.extensions import db
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_home_page_explains_the_platform_in_chinese(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert "政府购买社会服务" in html and "负面清单" in html
+
+
+def test_not_found_page_is_friendly(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True)
+
+
+def test_security_headers_forbid_third_party_assets(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "http" not in csp
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"APP_ENV": "production", "SECRET_KEY": None})
+    with pytest.raises(RuntimeError, match="too short"):
+        create_app({"APP_ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_demo_loads_one_account_per_role_and_an_intact_audit_chain(app):
+    from marketplace import demo
+
+    credentials = demo.load(echo=lambda *_: None)
+    roles = {role for role, _email, _secret in credentials}
+    assert roles == {"platform_admin", "catalog_admin", "registrar", "buyer", "evaluator", "org_member", "resident"}
+    buyer = db.session.query(User).filter_by(email="buyer@demo.zhengshe.cn").one()
+    assert buyer.body.name == "北京市东城区东华门街道办事处" and buyer.has_2fa
+    assert verify_chain().ok
