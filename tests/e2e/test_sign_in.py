@@ -1,0 +1,47 @@
+import pyotp
+import pytest
+
+from marketplace.accounts.models import Role
+from marketplace.accounts.services import create_user
+from marketplace.extensions import db
+from marketplace.security import new_totp_secret
+from marketplace.common import clock
+
+pytestmark = pytest.mark.e2e
+
+
+def _make_buyer(live_server, email):
+    secret = new_totp_secret()
+    with live_server.app.app_context():
+        user = create_user(email, "李娜", "a-good-password-1", Role.buyer, confirmed=True)
+        user.totp_secret, user.totp_enabled_at = secret, clock.now()
+        db.session.commit()
+    return secret
+
+
+def test_buyer_signs_in_with_two_factor_in_a_real_browser(live_server, page, screenshot):
+    secret = _make_buyer(live_server, "browser.buyer@example.cn")
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="登录").first.click()
+    page.get_by_label("电子邮箱").fill("browser.buyer@example.cn")
+    page.get_by_label("密码").fill("a-good-password-1")
+    screenshot("sign-in")
+    page.get_by_role("button", name="登录").click()
+
+    page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="验证并登录").click()
+    assert page.get_by_text("欢迎回来，李娜").is_visible()
+    page.get_by_text("李娜").first.click()
+    page.get_by_role("link", name="我的账号").click()
+    assert page.get_by_role("heading", name="我的账号").is_visible()
+    assert page.get_by_text("已开启").is_visible()
+    assert screenshot("signed-in-account").stat().st_size > 10_000
+
+
+def test_sign_in_errors_keep_the_email_and_are_announced(live_server, page):
+    page.goto(live_server.url + "/login")
+    page.get_by_label("电子邮箱").fill("nobody@example.cn")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").inner_text().strip() == "邮箱或密码不正确"
+    assert page.get_by_label("电子邮箱").input_value() == "nobody@example.cn"
