@@ -16,6 +16,9 @@ def reset_database() -> None:
     metadata = MetaData()
     metadata.reflect(bind=db.engine)
     metadata.drop_all(bind=db.engine)
+    if db.engine.dialect.name == "postgresql":  # functions are not tables: drop ours explicitly
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE")
     db.session.remove()
     upgrade()
 

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from flask import url_for
-from flask_babel import format_datetime
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -315,8 +315,9 @@ def decide_verification(verification: ResidentVerification, approve: bool, *, by
         verification.user.verified_community = verification.community
     audit.record(by, f"resident.verification_{verification.status.value}", verification,
                  data={"community": verification.community.code, "reason": reason})
-    message = (_("您已通过%(c)s居民认证", c=verification.community.name) if approve
-               else _("您的社区认证未通过：%(r)s", r=reason))
+    with force_locale(verification.user.locale or "zh_CN"):  # stored text: in the reader's language
+        message = (_("您已通过%(community)s居民认证", community=verification.community.name) if approve
+                   else _("您的社区认证未通过：%(reason)s", reason=reason))
     notifications.notify(verification.user, message, url_for("accounts.profile"))
 
 

@@ -2,13 +2,15 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import text
 
 from marketplace.extensions import db
+from marketplace.settings.services import get_setting
 
 bp = Blueprint("portal", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template("portal/home.html")
+    return render_template("portal/home.html", reply_days=get_setting("need.reply_working_days"),
+                           close_days=get_setting("need.close_working_days"))
 
 
 @bp.get("/about")

@@ -1,5 +1,6 @@
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +14,14 @@ class RegionLevel(enum.Enum):
     street = "street"
     community = "community"
 
+
+LEVEL_LABELS = {
+    RegionLevel.province: _l("省级"),
+    RegionLevel.city: _l("市级"),
+    RegionLevel.district: _l("区县级"),
+    RegionLevel.street: _l("街道/乡镇级"),
+    RegionLevel.community: _l("社区级"),
+}
 
 # Division codes: GB/T 2260 gives 6 digits down to the district; statistical codes add
 # 3 digits for streets/towns and 3 more for communities.
@@ -65,6 +74,14 @@ class BodyKind(enum.Enum):
     township = "township"             # 镇政府
     other_department = "other_department"
 
+
+BODY_KIND_LABELS = {
+    BodyKind.civil_affairs: _l("民政局"),
+    BodyKind.finance: _l("财政局"),
+    BodyKind.street_office: _l("街道办事处"),
+    BodyKind.township: _l("镇政府"),
+    BodyKind.other_department: _l("其他部门"),
+}
 
 # Street offices and township governments govern a street/town; bureaus sit at district level or above.
 BODY_LEVELS = {

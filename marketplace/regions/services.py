@@ -10,7 +10,17 @@ from marketplace.common.csvrows import ImportRejected, ImportReport, RowError, r
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
-from .models import BODY_LEVELS, CODE_LENGTH, LEVEL_ORDER, BodyKind, GovernmentBody, Region, RegionLevel
+from .models import (
+    BODY_KIND_LABELS,
+    BODY_LEVELS,
+    CODE_LENGTH,
+    LEVEL_LABELS,
+    LEVEL_ORDER,
+    BodyKind,
+    GovernmentBody,
+    Region,
+    RegionLevel,
+)
 
 
 def region_by_code(code: str) -> Region | None:
@@ -26,7 +36,7 @@ def _check_row(row: dict, known: dict[str, RegionLevel]) -> str | None:
                  allowed="/".join(lv.value for lv in RegionLevel))
     if not code.isdigit() or len(code) != CODE_LENGTH[level]:
         return _("区划代码 “%(code)s” 应为 %(n)d 位数字（%(level)s）", code=code, n=CODE_LENGTH[level],
-                 level=level.value)
+                 level=LEVEL_LABELS[level])
     if not name:
         return _("名称不能为空")
     if level == RegionLevel.province:
@@ -34,8 +44,8 @@ def _check_row(row: dict, known: dict[str, RegionLevel]) -> str | None:
     if parent not in known:
         return _("上级区划 “%(parent)s” 不存在（须在文件前面的行或已导入）", parent=parent)
     if LEVEL_ORDER.index(known[parent]) != LEVEL_ORDER.index(level) - 1:
-        return _("上级 “%(parent)s” 是 %(parent_level)s，不能直接包含 %(level)s", parent=parent,
-                 parent_level=known[parent].value, level=level.value)
+        return _("上级 “%(parent)s” 是%(parent_level)s区划，不能直接包含%(level)s区划", parent=parent,
+                 parent_level=LEVEL_LABELS[known[parent]], level=LEVEL_LABELS[level])
     if len(code) > 6 and not code.startswith(parent):
         return _("代码 “%(code)s” 应以上级代码 “%(parent)s” 开头", code=code, parent=parent)
     return None
@@ -83,8 +93,8 @@ def import_divisions_file(path: Path, *, by=None) -> ImportReport:
 
 def create_body(name: str, kind: BodyKind, region: Region, *, by=None) -> GovernmentBody:
     if region.level not in BODY_LEVELS[kind]:
-        raise DomainError(_("%(kind)s 不能设在 %(level)s 级区划", kind=kind.value, level=region.level.value),
-                          field="region")
+        raise DomainError(_("%(kind)s不能设在%(level)s区划", kind=BODY_KIND_LABELS[kind],
+                            level=LEVEL_LABELS[region.level]), field="region")
     body = GovernmentBody(name=name, kind=kind, region=region)
     db.session.add(body)
     db.session.flush()

@@ -69,7 +69,8 @@ def test_rejection_needs_a_reason(client, login_as, make_user, make_region, make
     db.session.commit()
     verification_id = _request(client, resident, community)
     login_as("buyer", body_=office)
-    response = client.post(f"/staff/verifications/{verification_id}", data={"decision": "reject"}, follow_redirects=True)
+    response = client.post(f"/staff/verifications/{verification_id}", data={"decision": "reject"},
+                           follow_redirects=True)
     assert "驳回时请填写原因" in response.get_data(as_text=True)
 
 

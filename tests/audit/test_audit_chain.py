@@ -56,12 +56,10 @@ def test_verify_fails_after_the_last_row_is_deleted(make_user):
 
 def test_the_database_refuses_updates_and_deletes(make_user):
     _three_events(make_user)
-    with pytest.raises(DBAPIError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(text("UPDATE audit_event SET action = 'x'"))
-    with pytest.raises(DBAPIError, match="append-only"):
-        with db.session.begin_nested():
-            db.session.execute(text("DELETE FROM audit_event"))
+    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(text("UPDATE audit_event SET action = 'x'"))
+    with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(text("DELETE FROM audit_event"))
 
 
 def test_cli_verify_reports_ok_and_broken(app, make_user):

@@ -3,9 +3,9 @@ import pytest
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.services import create_user
+from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.security import new_totp_secret
-from marketplace.common import clock
 
 pytestmark = pytest.mark.e2e
 

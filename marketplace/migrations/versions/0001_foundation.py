@@ -220,7 +220,7 @@ SQLITE_GUARDS = [
        BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END""",
 ]
 POSTGRES_GUARDS = [
-    """CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$""",
     """CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event
        FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
