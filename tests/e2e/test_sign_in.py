@@ -6,6 +6,7 @@ from marketplace.accounts.services import create_user
 from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.security import new_totp_secret
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
@@ -45,3 +46,15 @@ def test_sign_in_errors_keep_the_email_and_are_announced(live_server, page):
     page.get_by_role("button", name="登录").click()
     assert page.get_by_role("alert").inner_text().strip() == "邮箱或密码不正确"
     assert page.get_by_label("电子邮箱").input_value() == "nobody@example.cn"
+
+
+def test_home_page_fits_a_375_pixel_phone(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
+    phone = context.new_page()
+    phone.goto(live_server.url + "/")
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    phone.get_by_role("button", name="菜单").click()
+    assert phone.get_by_role("link", name="平台说明").is_visible()
+    phone.screenshot(path=str(ARTIFACTS / "home-375.png"), full_page=True)
+    context.close()
