@@ -71,7 +71,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
-        if app.config.get("PROPAGATE_EXCEPTIONS") or app.testing and not app.config.get("SHOW_500"):
+        # Tests want the traceback, unless a test is checking the 500 page itself.
+        if app.config.get("PROPAGATE_EXCEPTIONS") or (app.testing and not app.config.get("SHOW_500")):
             raise exc
         app.logger.exception("Unhandled error on %s", request.path)
         from marketplace.extensions import db

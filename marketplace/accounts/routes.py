@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -28,8 +28,6 @@ ENROL_SECRET = "totp_enrol_secret"
 
 
 def _sign_in_limit() -> str:
-    from flask import current_app
-
     return current_app.config["SIGN_IN_RATE_LIMIT"]
 
 

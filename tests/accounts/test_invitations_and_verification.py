@@ -1,5 +1,7 @@
 from urllib.parse import urlparse
 
+import pytest
+
 from marketplace.accounts.models import ResidentVerification, Role, User, VerificationStatus
 from marketplace.extensions import db
 from marketplace.regions.models import BodyKind
@@ -34,49 +36,39 @@ def test_buyer_cannot_invite_into_another_body(client, login_as, make_body):
     assert db.session.query(User).filter_by(email="x@example.cn").count() == 0
 
 
-def test_street_officer_approves_a_resident_of_its_community(client, login_as, make_user, make_region, make_body):
+@pytest.fixture
+def pending_request(client, make_user, make_region):
+    """A resident of 东华门社区 (street 110101001) has asked to be verified, through the web form."""
     community = make_region("110101001001", name="东华门社区")
-    office = make_body(BodyKind.street_office, "110101001")
     resident = make_user("resident")
     db.session.commit()
-    verification_id = _request(client, resident, community)
-
-    officer = login_as("buyer", body_=office)
-    page = client.get("/staff/verifications").get_data(as_text=True)
-    assert "东华门社区" in page
-    client.post(f"/staff/verifications/{verification_id}", data={"decision": "approve"})
-    db.session.expire_all()
-    assert db.session.get(User, resident.id).verified_community_id == community.id
-    assert db.session.get(ResidentVerification, verification_id).decided_by_id == officer.id
-
-
-def test_officer_of_another_street_cannot_decide(client, login_as, make_user, make_region, make_body):
-    community = make_region("110101001001")
-    elsewhere = make_body(BodyKind.street_office, "110101002")
-    resident = make_user("resident")
-    db.session.commit()
-    verification_id = _request(client, resident, community)
-    login_as("buyer", body_=elsewhere)
-    assert client.post(f"/staff/verifications/{verification_id}", data={"decision": "approve"}).status_code == 403
-    db.session.expire_all()
-    assert db.session.get(ResidentVerification, verification_id).status == VerificationStatus.pending
-
-
-def test_rejection_needs_a_reason(client, login_as, make_user, make_region, make_body):
-    community = make_region("110101001001")
-    office = make_body(BodyKind.street_office, "110101001")
-    resident = make_user("resident")
-    db.session.commit()
-    verification_id = _request(client, resident, community)
-    login_as("buyer", body_=office)
-    response = client.post(f"/staff/verifications/{verification_id}", data={"decision": "reject"},
-                           follow_redirects=True)
-    assert "驳回时请填写原因" in response.get_data(as_text=True)
-
-
-def _request(client, resident, community) -> int:
     with client.session_transaction() as session:
         session["_user_id"] = str(resident.id)
     client.post("/account/community", data={"community_id": community.id, "address_note": "3号楼"})
     client.post("/logout")
-    return db.session.query(ResidentVerification).filter_by(user_id=resident.id).one().id
+    return db.session.query(ResidentVerification).filter_by(user_id=resident.id).one()
+
+
+def test_street_officer_approves_a_resident_of_its_community(client, login_as, make_body, pending_request):
+    officer = login_as("buyer", body_=make_body(BodyKind.street_office, "110101001"))
+    assert "东华门社区" in client.get("/staff/verifications").get_data(as_text=True)
+    client.post(f"/staff/verifications/{pending_request.id}", data={"decision": "approve"})
+    db.session.expire_all()
+    assert pending_request.user.verified_community_id == pending_request.community_id
+    assert pending_request.decided_by_id == officer.id
+
+
+def test_officer_of_another_street_cannot_decide(client, login_as, make_body, pending_request):
+    login_as("buyer", body_=make_body(BodyKind.street_office, "110101002"))
+    assert client.post(f"/staff/verifications/{pending_request.id}", data={"decision": "approve"}).status_code == 403
+    db.session.expire_all()
+    assert pending_request.status == VerificationStatus.pending
+
+
+def test_rejection_needs_a_reason(client, login_as, make_body, pending_request):
+    login_as("buyer", body_=make_body(BodyKind.street_office, "110101001"))
+    response = client.post(f"/staff/verifications/{pending_request.id}", data={"decision": "reject"},
+                           follow_redirects=True)
+    assert "驳回时请填写原因" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert pending_request.status == VerificationStatus.pending
