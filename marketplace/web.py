@@ -1,6 +1,6 @@
 """Request-wide wiring: locale, user loading, the 2FA gate, template helpers."""
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,6 +14,8 @@ ENROLMENT_ENDPOINTS = {"accounts.two_factor_setup", "accounts.logout", "portal.s
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     supported = list(current_app.config["LANGUAGES"])
     chosen = session.get("lang")
     if chosen in supported:

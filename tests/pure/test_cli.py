@@ -1,0 +1,35 @@
+"""The real `flask` command in a subprocess: no request context, its own database."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).parent / "flask")
+
+
+def _flask(tmp_path, *args):
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    return subprocess.run([FLASK, "--app", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_regions_import_reports_bad_rows_in_chinese_and_imports_nothing(tmp_path):
+    assert _flask(tmp_path, "db", "upgrade").returncode == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,level,parent_code\n110000,北京市,province,\n1101,东城区,district,110100\n",
+                   encoding="utf-8")
+    result = _flask(tmp_path, "regions", "import", str(bad))
+    assert result.returncode == 1
+    assert "第 3 行：区划代码 “1101” 应为 6 位数字" in result.stderr
+    good = ROOT / "data" / "regions" / "divisions.csv"
+    imported = _flask(tmp_path, "regions", "import", str(good))
+    assert imported.returncode == 0 and "67 new" in imported.stdout
+    assert "OK: 1 events" in _flask(tmp_path, "audit", "verify").stdout
+
+
+def test_every_command_has_help(tmp_path):
+    for group in ("demo", "audit", "jobs", "regions", "users"):
+        result = _flask(tmp_path, group, "--help")
+        assert result.returncode == 0 and "Usage:" in result.stdout
