@@ -11,6 +11,7 @@ BLUEPRINTS = [
     "marketplace.accounts.routes",
     "marketplace.accounts.admin_routes",
     "marketplace.regions.routes",
+    "marketplace.catalog.routes",
     "marketplace.audit.routes",
     "marketplace.settings.routes",
     "marketplace.notifications.routes",

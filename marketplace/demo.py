@@ -1,11 +1,10 @@
 """The demo district: 东城区 (Beijing) with its 17 street offices and 34 communities, one user per role.
 
-Later domains add their own demo data by registering a loader with `demo_step`.
+Each domain's demo data is loaded here, in the order the domains depend on each other.
 """
 
 import base64
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -38,19 +37,6 @@ def demo_totp_secret(email: str) -> str:
     return base64.b32encode(hashlib.sha256(f"zhengshe-demo:{email}".encode()).digest()[:20]).decode()
 
 
-_STEPS: list[tuple[str, Callable[[], None]]] = []
-
-
-def demo_step(name: str):
-    """Register a loader that runs after the foundation's demo data, in registration order."""
-
-    def decorator(fn):
-        _STEPS.append((name, fn))
-        return fn
-
-    return decorator
-
-
 def is_empty() -> bool:
     return db.session.execute(select(User.id).limit(1)).first() is None
 
@@ -64,9 +50,10 @@ def load(echo=print) -> list[tuple[str, str, str]]:
     _create_bodies()
     echo("· 演示账号 demo accounts …")
     credentials = _create_users()
-    for name, step in _STEPS:
-        echo(f"· {name} …")
-        step()
+    echo("· 目录与预算 catalogs and budget lines …")
+    from marketplace.catalog import demo as catalog_demo
+
+    catalog_demo.load(_body_for(DEMO_DISTRICT, BodyKind.civil_affairs), _body_for("110101001", BodyKind.street_office))
     db.session.flush()
     return credentials
 

@@ -18,7 +18,10 @@ def region(code: str = "110101", name: str | None = None, level: RegionLevel | N
     if existing:
         return existing
     if level is None:
-        level = {6: RegionLevel.district, 9: RegionLevel.street, 12: RegionLevel.community}[len(code)]
+        level = {9: RegionLevel.street, 12: RegionLevel.community}.get(len(code))
+        if level is None:  # six digits: 110000 province, 110100 city, 110101 district
+            level = (RegionLevel.province if code.endswith("0000") else
+                     RegionLevel.city if code.endswith("00") else RegionLevel.district)
     if parent is None and level != RegionLevel.province:
         parent_code = {RegionLevel.city: code[:2] + "0000", RegionLevel.district: code[:4] + "00",
                        RegionLevel.street: code[:6], RegionLevel.community: code[:9]}[level]

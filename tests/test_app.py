@@ -45,3 +45,18 @@ def test_demo_loads_one_account_per_role_and_an_intact_audit_chain(app):
     buyer = db.session.query(User).filter_by(email="buyer@demo.zhengshe.cn").one()
     assert buyer.body.name == "北京市东城区东华门街道办事处" and buyer.has_2fa
     assert verify_chain().ok
+
+
+def test_demo_publishes_city_and_district_catalogs_with_a_budget(app):
+    from marketplace import demo
+    from marketplace.catalog.models import CatalogVersion, VersionStatus
+    from marketplace.catalog.services import effective_catalog, is_purchasable
+    from marketplace.regions.services import region_by_code
+
+    demo.load(echo=lambda *_: None)
+    assert db.session.query(CatalogVersion).filter_by(status=VersionStatus.published).count() == 4
+    assert db.session.query(CatalogVersion).filter_by(status=VersionStatus.draft).count() == 1
+    catalog = effective_catalog(region_by_code("110101001"), 2026)
+    assert catalog.get("A10").inherited and catalog.get("A1004").negative
+    buyer = db.session.query(User).filter_by(email="buyer@demo.zhengshe.cn").one()
+    assert is_purchasable("A1001", buyer.body, 2026).ok

@@ -10,3 +10,14 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Search-as-you-type over a table: <input data-filter="#table-id">.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("input[data-filter]").forEach((input) => {
+    const rows = document.querySelectorAll(`${input.dataset.filter} tbody tr`);
+    input.addEventListener("input", () => {
+      const needle = input.value.trim().toLowerCase();
+      rows.forEach((row) => { row.hidden = needle !== "" && !row.textContent.toLowerCase().includes(needle); });
+    });
+  });
+});

@@ -33,3 +33,18 @@ def test_every_command_has_help(tmp_path):
     for group in ("demo", "audit", "jobs", "regions", "users"):
         result = _flask(tmp_path, group, "--help")
         assert result.returncode == 0 and "Usage:" in result.stdout
+
+
+def test_catalog_import_on_a_fresh_database_appears_on_the_catalog_page(tmp_path):
+    assert _flask(tmp_path, "db", "upgrade").returncode == 0
+    result = _flask(tmp_path, "catalogs", "import", "catalogs/purchase_central_2020.csv", "--kind", "purchase",
+                    "--issuer", "110101", "--year", "2026")
+    assert result.returncode == 0, result.stderr
+    assert "Imported 32 rows" in result.stdout
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    page = subprocess.run([sys.executable, "-c", (
+        "from app import app; c = app.test_client(); "
+        "html = c.get('/catalogs/').get_data(as_text=True); "
+        "print('北京市东城区民政局2026年政府购买服务指导性目录' in html)")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert page.stdout.strip() == "True", page.stderr

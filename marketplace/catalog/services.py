@@ -1,0 +1,322 @@
+"""Catalog verbs and questions: versions, inheritance by region, the negative list, budget lines."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from marketplace.audit import services as audit
+from marketplace.common import clock
+from marketplace.common.money import yuan
+from marketplace.common.states import transition
+from marketplace.errors import DomainError, InvalidTransition
+from marketplace.extensions import db
+from marketplace.regions.models import GovernmentBody, Region
+
+from .models import (
+    VERSION_TRANSITIONS,
+    BudgetLine,
+    CatalogKind,
+    CatalogVersion,
+    PurchaseItem,
+    VersionAction,
+    VersionStatus,
+)
+from .negative import MANDATORY_NEGATIVE
+
+
+def create_draft(issuer: GovernmentBody, year: int, kind: CatalogKind, *, by, title: str | None = None,
+                 note: str | None = None) -> CatalogVersion:
+    number = (db.session.scalar(select(func.max(CatalogVersion.number)).where(
+        CatalogVersion.issuer_id == issuer.id, CatalogVersion.year == year, CatalogVersion.kind == kind)) or 0) + 1
+    version = CatalogVersion(issuer=issuer, year=year, kind=kind, number=number, status=VersionStatus.draft,
+                             title=title or default_title(issuer, year, kind), note=note, created_at=clock.now(),
+                             created_by_id=getattr(by, "id", None))
+    db.session.add(version)
+    db.session.flush()
+    audit.record(by, "catalog.draft_created", version, data={"kind": kind.value, "year": year, "number": number})
+    return version
+
+
+def default_title(issuer: GovernmentBody, year: int, kind: CatalogKind) -> str:
+    names = {CatalogKind.function: "政府职能转移目录", CatalogKind.purchase: "政府购买服务指导性目录",
+             CatalogKind.qualification: "承接主体资质目录"}
+    return f"{issuer.name}{year}年{names[kind]}"
+
+
+def ensure_editable(version: CatalogVersion) -> None:
+    """Published versions are immutable: a change needs a new draft."""
+    if version.status != VersionStatus.draft:
+        raise InvalidTransition(_("已发布的目录不能修改，请新建一个草稿版本"))
+
+
+def publish(version: CatalogVersion, *, by) -> CatalogVersion:
+    """Publish a draft; the version it replaces (same issuer, year, kind) becomes superseded."""
+    ensure_editable(version)
+    if not version.items:
+        raise DomainError(_("空目录不能发布"))
+    now = clock.now()
+    current = published_version(version.issuer, version.year, version.kind)
+    if current is not None:
+        transition(current, VersionAction.supersede, VERSION_TRANSITIONS, at=now, label="目录")
+        audit.record(by, "catalog.superseded", current, data={"by_version": version.number})
+        db.session.flush()  # the one-published-version index must see the old row leave first
+    transition(version, VersionAction.publish, VERSION_TRANSITIONS, at=now, label="目录")
+    version.published_by_id = getattr(by, "id", None)
+    db.session.flush()
+    audit.record(by, "catalog.published", version, data={"kind": version.kind.value, "year": version.year,
+                                                         "number": version.number, "items": len(version.items)})
+    return version
+
+
+def published_version(issuer: GovernmentBody, year: int, kind: CatalogKind) -> CatalogVersion | None:
+    return db.session.execute(select(CatalogVersion).where(
+        CatalogVersion.issuer_id == issuer.id, CatalogVersion.year == year, CatalogVersion.kind == kind,
+        CatalogVersion.status == VersionStatus.published)).scalar_one_or_none()
+
+
+@dataclass
+class EffectiveItem:
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+    negative: bool
+    negative_reason: str | None
+    source: str                      # who put the item (or its negative mark) there
+    item: PurchaseItem | None = None
+    inherited: bool = False
+
+
+@dataclass
+class EffectiveCatalog:
+    region: Region
+    year: int
+    items: dict[str, EffectiveItem] = field(default_factory=dict)
+    versions: list[CatalogVersion] = field(default_factory=list)
+
+    def get(self, code: str) -> EffectiveItem | None:
+        return self.items.get(code)
+
+    @property
+    def negative_list(self) -> list[EffectiveItem]:
+        return [item for item in self.items.values() if item.negative]
+
+
+def effective_catalog(region: Region, year: int) -> EffectiveCatalog:
+    """What bodies in `region` may buy in `year`: published purchase catalogs from the top of the tree down.
+
+    A lower level may add items, describe them more closely or put them on the negative list; it can
+    never take an item off a higher level's negative list, nor off the mandatory list.
+    """
+    chain = [*region.ancestors(), region]
+    result = EffectiveCatalog(region, year)
+    for entry in MANDATORY_NEGATIVE:
+        result.items[entry.code] = EffectiveItem(entry.code, str(entry.name), 1, None, True, str(entry.reason),
+                                                 _("财政部令第102号"))
+    versions = db.session.execute(
+        select(CatalogVersion).join(CatalogVersion.issuer)
+        .where(GovernmentBody.region_id.in_([r.id for r in chain]), CatalogVersion.year == year,
+               CatalogVersion.kind == CatalogKind.purchase, CatalogVersion.status == VersionStatus.published)
+    ).scalars().all()
+    depth = {r.id: i for i, r in enumerate(chain)}
+    for version in sorted(versions, key=lambda v: depth[v.issuer.region_id]):
+        result.versions.append(version)
+        for item in version.purchase_items:
+            _merge(result, item, version, inherited=version.issuer.region_id != region.id)
+    return result
+
+
+def _merge(result: EffectiveCatalog, item: PurchaseItem, version: CatalogVersion, *, inherited: bool) -> None:
+    above = result.items.get(item.code)
+    if above is not None and above.negative and not item.negative:
+        return  # a lower level cannot re-allow what is negative above
+    result.items[item.code] = EffectiveItem(
+        item.code, item.name, item.level, item.parent_code, item.negative, item.negative_reason,
+        version.issuer.name, item=item, inherited=inherited)
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+    message: str
+
+
+@dataclass
+class Verdict:
+    """The answer to "may this body buy this item this year?", with every check that led to it."""
+    checks: list[Check]
+    budget: BudgetLine | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def reason(self) -> str:
+        return "；".join(check.message for check in self.checks if not check.passed)
+
+
+def is_purchasable(item_code: str, body: GovernmentBody, year: int) -> Verdict:
+    catalog = effective_catalog(body.region, year)
+    item = catalog.get(item_code)
+    checks = []
+    if item is None:
+        checks.append(Check("in_catalog", False, _("“%(code)s” 不在 %(year)d 年适用于%(body)s的购买服务目录中",
+                                                     code=item_code, year=year, body=body.name)))
+    else:
+        checks.append(Check("in_catalog", True, _("“%(code)s %(name)s” 在目录中（%(source)s）",
+                                                    code=item.code, name=item.name, source=item.source)))
+        if item.negative:
+            checks.append(Check("not_negative", False, _("“%(name)s” 列入负面清单：%(reason)s",
+                                                          name=item.name, reason=item.negative_reason)))
+        else:
+            checks.append(Check("not_negative", True, _("不在负面清单上")))
+    line = budget_line(body, year, item_code)
+    if line is None:
+        checks.append(Check("budget", False, _("%(body)s %(year)d 年没有 “%(code)s” 的预算安排",
+                                               body=body.name, year=year, code=item_code)))
+    else:
+        checks.append(Check("budget", True, _("有预算安排：¥%(amount)s（%(source)s）",
+                                              amount=f"{line.amount:,.2f}", source=line.source)))
+    return Verdict(checks, budget=line)
+
+
+def budget_line(body: GovernmentBody, year: int, item_code: str) -> BudgetLine | None:
+    return db.session.execute(select(BudgetLine).where(
+        BudgetLine.body_id == body.id, BudgetLine.year == year, BudgetLine.item_code == item_code)
+    ).scalar_one_or_none()
+
+
+def set_budget_line(body: GovernmentBody, year: int, item_code: str, amount, source: str, *, by) -> BudgetLine:
+    amount = yuan(amount)
+    if amount <= Decimal("0"):
+        raise DomainError(_("预算金额必须大于零"), field="amount")
+    catalog = effective_catalog(body.region, year)
+    item = catalog.get(item_code)
+    if item is None:
+        raise DomainError(_("“%(code)s” 不在适用的购买服务目录中", code=item_code), field="item_code")
+    if item.negative:
+        raise DomainError(_("“%(name)s” 列入负面清单，不能安排购买服务预算", name=item.name), field="item_code")
+    line = budget_line(body, year, item_code)
+    if line is None:
+        line = BudgetLine(body=body, year=year, item_code=item_code, created_at=clock.now(),
+                          created_by_id=getattr(by, "id", None), amount=amount, source=source)
+        db.session.add(line)
+    line.amount, line.source = amount, source
+    db.session.flush()
+    audit.record(by, "budget.line_set", line, data={"body": body.name, "year": year, "item": item_code,
+                                                    "amount": str(amount), "source": source})
+    return line
+
+
+def import_catalog(issuer: GovernmentBody, year: int, kind: CatalogKind, content: bytes, filename: str, *,
+                   by, publish_now: bool = False, progress=None) -> CatalogVersion:
+    """Validate the whole file, then write it as a new draft (and publish it if asked). All or nothing."""
+    from . import io as catalog_io
+
+    inherited = frozenset()
+    if kind == CatalogKind.purchase and issuer.region.parent is not None:
+        inherited = frozenset(effective_catalog(issuer.region.parent, year).items)
+    parsed = catalog_io.parse_file(kind, content, filename, known_codes=inherited, progress=progress)
+    version = create_draft(issuer, year, kind, by=by, note=_("由文件 %(name)s 导入", name=filename))
+    db.session.add_all(catalog_io.build_items(version, parsed))
+    db.session.flush()
+    audit.record(by, "catalog.imported", version, data={"file": filename, "rows": len(parsed)})
+    if publish_now:
+        publish(version, by=by)
+    return version
+
+
+@dataclass
+class Change:
+    code: str
+    name: str
+    fields: dict[str, tuple[object, object]]
+
+    @property
+    def negative_move(self) -> str | None:
+        if "negative" not in self.fields:
+            return None
+        return "onto" if self.fields["negative"][1] else "off"
+
+
+@dataclass
+class Diff:
+    added: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+
+    @property
+    def moved_to_negative(self) -> list[Change]:
+        return [c for c in self.changed if c.negative_move == "onto"]
+
+    @property
+    def moved_off_negative(self) -> list[Change]:
+        return [c for c in self.changed if c.negative_move == "off"]
+
+
+_COMPARED = {
+    CatalogKind.purchase: ["name", "description", "unit_standard", "price_min", "price_max", "negative",
+                           "negative_reason", "required_conditions", "preferred_conditions", "function_codes"],
+    CatalogKind.function: ["department", "function_name", "transfer_mode", "undertaker_type", "agreement_start",
+                           "agreement_end", "guidance_years", "status", "taken_back_reason"],
+    CatalogKind.qualification: ["text", "requirement", "rule"],
+}
+
+
+def diff_versions(old: CatalogVersion, new: CatalogVersion) -> Diff:
+    """Added, removed and changed items between two versions of the same kind of catalog."""
+    if old.kind != new.kind:
+        raise DomainError(_("只能比较同一种目录的两个版本"))
+    before = {item.code: item for item in old.items}
+    after = {item.code: item for item in new.items}
+    result = Diff(added=[after[c] for c in sorted(after.keys() - before.keys())],
+                  removed=[before[c] for c in sorted(before.keys() - after.keys())])
+    for code in sorted(before.keys() & after.keys()):
+        fields = {name: (getattr(before[code], name), getattr(after[code], name)) for name in _COMPARED[new.kind]
+                  if getattr(before[code], name) != getattr(after[code], name)}
+        if fields:
+            result.changed.append(Change(code, _item_name(after[code]), fields))
+    return result
+
+
+def _item_name(item) -> str:
+    return getattr(item, "name", None) or getattr(item, "function_name", None) or item.text
+
+
+def versions_of(issuer: GovernmentBody | None = None, *, published_only: bool = False):
+    query = select(CatalogVersion).order_by(CatalogVersion.year.desc(), CatalogVersion.kind, CatalogVersion.number)
+    if issuer is not None:
+        query = query.where(CatalogVersion.issuer_id == issuer.id)
+    if published_only:
+        query = query.where(CatalogVersion.status == VersionStatus.published)
+    return query
+
+
+def issuer_for_region(region_code: str, *, by=None) -> GovernmentBody:
+    """The civil-affairs bureau that issues catalogs for a region (created if the region has none yet).
+
+    On a fresh database the region itself is loaded from the shipped division codes.
+    """
+    from flask import current_app
+
+    from marketplace.regions import services as regions
+    from marketplace.regions.models import BODY_LEVELS, BodyKind
+
+    region = regions.region_by_code(region_code)
+    if region is None:
+        from pathlib import Path
+
+        regions.import_divisions_file(Path(current_app.config["DEMO_DATA_DIR"]) / "regions" / "divisions.csv",
+                                      by=by)
+        region = regions.region_by_code(region_code)
+    if region is None:
+        raise DomainError(_("没有代码为 %(code)s 的区划", code=region_code))
+    if region.level not in BODY_LEVELS[BodyKind.civil_affairs]:
+        raise DomainError(_("目录只能由区县级及以上的民政部门发布"))
+    body = db.session.execute(select(GovernmentBody).where(
+        GovernmentBody.region_id == region.id, GovernmentBody.kind == BodyKind.civil_affairs)).scalar_one_or_none()
+    return body or regions.create_body(f"{region.full_name}民政局", BodyKind.civil_affairs, region, by=by)
