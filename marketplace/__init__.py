@@ -12,6 +12,7 @@ BLUEPRINTS = [
     "marketplace.accounts.admin_routes",
     "marketplace.regions.routes",
     "marketplace.catalog.routes",
+    "marketplace.catalog.admin_routes",
     "marketplace.audit.routes",
     "marketplace.settings.routes",
     "marketplace.notifications.routes",

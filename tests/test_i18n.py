@@ -60,7 +60,7 @@ def _english(client):
 
 
 @pytest.mark.parametrize("path", ["/", "/about", "/login", "/register", "/forgot-password", "/regions/",
-                                  "/no-such-page"])
+                                  "/catalogs/", "/no-such-page"])
 def test_public_pages_in_english_have_no_chinese_left(client, path):
     _english(client)
     html = client.get(path).get_data(as_text=True)
@@ -75,6 +75,15 @@ def test_signed_in_pages_in_english_have_no_chinese_left(client, login_as, path)
     _english(client)
     html = client.get(path).get_data(as_text=True)
     assert chinese_left(html) == []
+
+
+def test_catalog_administration_pages_in_english(client, login_as, make_body):
+    from marketplace.regions.models import BodyKind
+
+    login_as("catalog_admin", name="Liu", body_=make_body(BodyKind.civil_affairs, "110101", name="Bureau"))
+    _english(client)
+    for path in ("/catalogs/manage/", "/catalogs/manage/budget"):
+        assert chinese_left(client.get(path).get_data(as_text=True)) == []
 
 
 def test_switching_back_to_chinese(client):

@@ -87,6 +87,11 @@ def parse_file(kind: CatalogKind, content: bytes, filename: str, *, known_codes:
     return [values for _line, values in parsed]
 
 
+def purchase_values(row: dict) -> dict:
+    """One purchase item from a file row or a form, checked the same way."""
+    return _purchase_row({k: ("" if v is None else str(v).strip()) for k, v in row.items()})
+
+
 def _purchase_row(row: dict) -> dict:
     code = row["code"].upper()
     if not PURCHASE_CODE.match(code):

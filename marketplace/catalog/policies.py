@@ -10,12 +10,9 @@ CATALOG_BODY_KINDS = {BodyKind.civil_affairs, BodyKind.finance}
 
 def can_manage_catalogs_of(user, body) -> bool:
     """District (or higher) civil-affairs and finance staff publish their own body's catalogs."""
-    if not (user and user.is_authenticated):
+    if not (user and user.is_authenticated) or body is None or body.kind not in CATALOG_BODY_KINDS:
         return False
-    if user.role == Role.platform_admin:
-        return True
-    return (user.role == Role.catalog_admin and body is not None and user.body_id == body.id
-            and body.kind in CATALOG_BODY_KINDS)
+    return user.role == Role.platform_admin or (user.role == Role.catalog_admin and user.body_id == body.id)
 
 
 def can_edit_version(user, version) -> bool:

@@ -320,3 +320,38 @@ def issuer_for_region(region_code: str, *, by=None) -> GovernmentBody:
     body = db.session.execute(select(GovernmentBody).where(
         GovernmentBody.region_id == region.id, GovernmentBody.kind == BodyKind.civil_affairs)).scalar_one_or_none()
     return body or regions.create_body(f"{region.full_name}民政局", BodyKind.civil_affairs, region, by=by)
+
+
+def save_purchase_item(version: CatalogVersion, values: dict, *, by, item: PurchaseItem | None = None) -> PurchaseItem:
+    """Add or change one item of a draft; the same checks as a file row, so the rules hold for both."""
+    from . import io as catalog_io
+
+    ensure_editable(version)
+    try:
+        clean = catalog_io.purchase_values(values)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+    clash = next((i for i in version.purchase_items if i.code == clean["code"] and i is not item), None)
+    if clash is not None:
+        raise DomainError(_("编码 “%(code)s” 已存在", code=clean["code"]), field="code")
+    inherited = set(effective_catalog(version.issuer.region, version.year).items)
+    if clean["parent_code"] and clean["parent_code"] not in {i.code for i in version.purchase_items} | inherited:
+        raise DomainError(_("上级编码 “%(parent)s” 不存在", parent=clean["parent_code"]), field="code")
+    if item is None:
+        item = PurchaseItem(version=version)
+        db.session.add(item)
+    for name, value in clean.items():
+        setattr(item, name, value)
+    db.session.flush()
+    audit.record(by, "catalog.item_saved", version, data={"code": item.code, "negative": item.negative})
+    return item
+
+
+def delete_purchase_item(version: CatalogVersion, item: PurchaseItem, *, by) -> None:
+    ensure_editable(version)
+    children = [i.code for i in version.purchase_items if i.parent_code == item.code]
+    if children:
+        raise DomainError(_("请先删除下级事项：%(codes)s", codes="、".join(children)))
+    version.purchase_items.remove(item)
+    db.session.flush()
+    audit.record(by, "catalog.item_deleted", version, data={"code": item.code})

@@ -1,0 +1,172 @@
+"""Catalog administrators: drafts, file import with preview, item editing, publishing, budget lines."""
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.common import clock
+from marketplace.common.csvrows import ImportRejected
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import show_domain_error
+from marketplace.security import require
+
+from . import io as catalog_io
+from . import policies, services
+from .forms import BudgetLineForm, ImportForm, PurchaseItemForm
+from .models import BudgetLine, CatalogKind, CatalogVersion, PurchaseItem
+
+bp = Blueprint("catalog_admin", __name__, url_prefix="/catalogs/manage")
+
+
+def _version_or_404(version_id: int) -> CatalogVersion:
+    return db.session.get(CatalogVersion, version_id) or abort(404)
+
+
+def _uploads() -> Path:
+    folder = Path(current_app.instance_path) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.get("/")
+@login_required
+def index():
+    # Administrators act for their own body; a platform admin without one has nothing to manage here.
+    require(policies.can_manage_catalogs_of(current_user, current_user.body))
+    versions = db.session.execute(services.versions_of(current_user.body)).scalars().all()
+    form = ImportForm(year=clock.today().year)
+    return render_template("catalog/manage/index.html", versions=versions, form=form)
+
+
+@bp.post("/import")
+@login_required
+def upload():
+    """Check the whole file and show a preview; nothing is saved until the administrator confirms."""
+    require(policies.can_manage_catalogs_of(current_user, current_user.body))
+    form = ImportForm()
+    if not form.validate_on_submit():
+        versions = db.session.execute(services.versions_of(current_user.body)).scalars().all()
+        return render_template("catalog/manage/index.html", versions=versions, form=form), 400
+    upload_file, kind = form.file.data, CatalogKind(form.kind.data)
+    content, name = upload_file.read(), Path(upload_file.filename or "upload.csv").name
+    try:
+        rows = catalog_io.parse_file(kind, content, name)
+    except ImportRejected as rejected:
+        return render_template("catalog/manage/import_errors.html", errors=rejected.errors, name=name), 400
+    token = secrets.token_hex(16)
+    (_uploads() / f"{token}{Path(name).suffix.lower()}").write_bytes(content)
+    return render_template("catalog/manage/import_preview.html", rows=rows[:50], total=len(rows), kind=kind,
+                           year=form.year.data, name=name, token=token)
+
+
+@bp.post("/import/<token>")
+@login_required
+def confirm_import(token):
+    require(policies.can_manage_catalogs_of(current_user, current_user.body))
+    matches = list(_uploads().glob(f"{token}.*")) if token.isalnum() else []
+    if not matches:
+        flash(_("上传的文件已过期，请重新上传"), "error")
+        return redirect(url_for("catalog_admin.index"))
+    path = matches[0]
+    kind, year = CatalogKind(request.form["kind"]), int(request.form["year"])
+    try:
+        version = services.import_catalog(current_user.body, year, kind, path.read_bytes(),
+                                          request.form.get("name", path.name), by=current_user)
+    except ImportRejected as rejected:
+        return render_template("catalog/manage/import_errors.html", errors=rejected.errors, name=path.name), 400
+    db.session.commit()
+    path.unlink(missing_ok=True)
+    flash(_("已导入为草稿，请检查后发布"), "success")
+    return redirect(url_for("catalog_admin.draft", version_id=version.id))
+
+
+@bp.get("/<int:version_id>")
+@login_required
+def draft(version_id):
+    version = _version_or_404(version_id)
+    require(policies.can_manage_catalogs_of(current_user, version.issuer))
+    return render_template("catalog/manage/draft.html", version=version, form=PurchaseItemForm(),
+                           can_edit=policies.can_edit_version(current_user, version))
+
+
+@bp.post("/<int:version_id>/items")
+@login_required
+def save_item(version_id):
+    version = _version_or_404(version_id)
+    require(policies.can_edit_version(current_user, version) and version.kind == CatalogKind.purchase)
+    form = PurchaseItemForm()
+    # Entering an existing code edits that item (the page says so).
+    code = (form.code.data or "").strip().upper()
+    item = next((i for i in version.purchase_items if i.code == code), None)
+    if form.validate_on_submit():
+        try:
+            services.save_purchase_item(version, form.data, by=current_user, item=item)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("已保存事项 %(code)s", code=form.code.data.upper()), "success")
+            return redirect(url_for("catalog_admin.draft", version_id=version.id))
+    return render_template("catalog/manage/draft.html", version=version, form=form, can_edit=True), 400
+
+
+@bp.post("/<int:version_id>/items/<int:item_id>/delete")
+@login_required
+def delete_item(version_id, item_id):
+    version = _version_or_404(version_id)
+    require(policies.can_edit_version(current_user, version))
+    item = db.session.get(PurchaseItem, item_id)
+    if item is None or item.version_id != version.id:
+        abort(404)
+    try:
+        services.delete_purchase_item(version, item, by=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("已删除事项 %(code)s", code=item.code), "success")
+    return redirect(url_for("catalog_admin.draft", version_id=version.id))
+
+
+@bp.route("/<int:version_id>/publish", methods=["GET", "POST"])
+@login_required
+def publish(version_id):
+    """Publishing is irreversible: a confirm page first, showing what changes against the current version."""
+    version = _version_or_404(version_id)
+    require(policies.can_publish(current_user, version))
+    current = services.published_version(version.issuer, version.year, version.kind)
+    if request.method == "GET":
+        diff = services.diff_versions(current, version) if current else None
+        return render_template("catalog/manage/publish_confirm.html", version=version, current=current, diff=diff)
+    services.publish(version, by=current_user)
+    db.session.commit()
+    flash(_("目录已发布：%(title)s", title=version.title), "success")
+    return redirect(url_for("catalog.version", version_id=version.id))
+
+
+@bp.route("/budget", methods=["GET", "POST"])
+@login_required
+def budget():
+    body = current_user.body
+    require(body is not None and policies.can_set_budget(current_user, body))
+    form = BudgetLineForm(year=clock.today().year)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_budget_line(body, form.year.data, form.item_code.data.strip().upper(), form.amount.data,
+                                     form.source.data, by=current_user)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("预算已保存"), "success")
+            return redirect(url_for("catalog_admin.budget"))
+    lines = db.session.execute(select(BudgetLine).where(BudgetLine.body_id == body.id)
+                               .order_by(BudgetLine.year.desc(), BudgetLine.item_code)).scalars().all()
+    return render_template("catalog/manage/budget.html", form=form, lines=lines, body=body), status

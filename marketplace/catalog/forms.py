@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+REQUIRED = _l("此项必填")
+KIND_CHOICES = [("purchase", _l("购买服务目录")), ("function", _l("职能转移目录")),
+                ("qualification", _l("承接资质目录"))]
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(_l("目录类型"), choices=KIND_CHOICES)
+    year = IntegerField(_l("年度"), validators=[DataRequired(REQUIRED), NumberRange(2000, 2100)])
+    file = FileField(_l("文件（.xlsx 或 .csv）"), validators=[FileRequired(REQUIRED)])
+
+
+class PurchaseItemForm(FlaskForm):
+    code = StringField(_l("编码"), validators=[DataRequired(REQUIRED), Length(max=16)],
+                       description=_l("一个大写字母加两位数字的层级，如 A10、A1001"))
+    name = StringField(_l("名称"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+    unit_standard = StringField(_l("计量单位 / 标准"), validators=[Optional(), Length(max=200)])
+    price_min = StringField(_l("参考价格下限（元）"), validators=[Optional(), Length(max=20)])
+    price_max = StringField(_l("参考价格上限（元）"), validators=[Optional(), Length(max=20)])
+    negative = BooleanField(_l("列入负面清单"))
+    negative_reason = StringField(_l("负面清单原因"), validators=[Optional(), Length(max=500)])
+    required_conditions = StringField(_l("必备资质条件编码（以分号分隔）"), validators=[Optional(), Length(max=500)])
+    preferred_conditions = StringField(_l("优先资质条件编码（以分号分隔）"), validators=[Optional(), Length(max=500)])
+
+
+class BudgetLineForm(FlaskForm):
+    item_code = StringField(_l("目录事项编码"), validators=[DataRequired(REQUIRED), Length(max=16)])
+    amount = StringField(_l("预算金额（元）"), validators=[DataRequired(REQUIRED), Length(max=20)])
+    source = StringField(_l("资金来源"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    year = IntegerField(_l("年度"), validators=[DataRequired(REQUIRED), NumberRange(2000, 2100)])
