@@ -73,7 +73,10 @@ def confirm_import(token):
         flash(_("上传的文件已过期，请重新上传"), "error")
         return redirect(url_for("catalog_admin.index"))
     path = matches[0]
-    kind, year = CatalogKind(request.form["kind"]), int(request.form["year"])
+    try:
+        kind, year = CatalogKind(request.form.get("kind", "")), int(request.form.get("year", ""))
+    except ValueError:
+        abort(400)
     try:
         version = services.import_catalog(current_user.body, year, kind, path.read_bytes(),
                                           request.form.get("name", path.name), by=current_user)
