@@ -15,7 +15,7 @@ from marketplace.accounts.models import ResidentVerification, Role, User, Verifi
 from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.regions import services as regions
-from marketplace.regions.models import BodyKind, Region, RegionLevel
+from marketplace.regions.models import BodyKind, GovernmentBody, Region, RegionLevel
 
 DEMO_PASSWORD = "zhengshe-demo-2026"
 DEMO_DISTRICT = "110101"
@@ -71,8 +71,6 @@ def _create_bodies() -> None:
 
 
 def _body_for(region_code: str, kind: BodyKind):
-    from marketplace.regions.models import GovernmentBody
-
     region = regions.region_by_code(region_code)
     return db.session.execute(select(GovernmentBody).where(
         GovernmentBody.region_id == region.id, GovernmentBody.kind == kind)).scalar_one()

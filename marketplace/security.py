@@ -1,5 +1,6 @@
 """Passwords, signed tokens, TOTP, permission checks and HTTP security headers."""
 
+import functools
 import hashlib
 import secrets
 from functools import wraps
@@ -36,13 +37,9 @@ def burn_password_check(password: str) -> None:
     check_password(_dummy_hash(), password)
 
 
-_DUMMY: list[str] = []
-
-
+@functools.cache
 def _dummy_hash() -> str:
-    if not _DUMMY:
-        _DUMMY.append(_hasher.hash(secrets.token_hex(8)))
-    return _DUMMY[0]
+    return _hasher.hash(secrets.token_hex(8))
 
 
 def sha256_hex(text: str) -> str:

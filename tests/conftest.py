@@ -166,3 +166,26 @@ def smtp_server(app):
     finally:
         app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = previous
         server.stop()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements a block issues: `with count_queries() as counter: …; counter.count`."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counter = type("Counter", (), {"count": 0})()
+
+        def on_execute(*_args):
+            counter.count += 1
+
+        event.listen(db.engine, "before_cursor_execute", on_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", on_execute)
+
+    return counting

@@ -14,6 +14,7 @@ from marketplace.common import clock
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
+from marketplace.regions.models import Region
 from marketplace.settings.services import get_setting
 
 from . import policies
@@ -335,8 +336,6 @@ def verifications_of(user: User) -> list[ResidentVerification]:
 
 def pending_verifications_for(officer: User) -> list[ResidentVerification]:
     """Pending requests from the communities under the officer's street (all, for an admin)."""
-    from marketplace.regions.models import Region
-
     query = (select(ResidentVerification).join(ResidentVerification.community)
              .where(ResidentVerification.status == VerificationStatus.pending)
              .order_by(ResidentVerification.created_at))

@@ -13,6 +13,7 @@ from marketplace.common.csvrows import ImportRejected
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_domain_error
+from marketplace.pagination import paginate
 from marketplace.security import require
 
 from . import io as catalog_io
@@ -33,14 +34,18 @@ def _uploads() -> Path:
     return folder
 
 
+def _manage_page(form, status=200):
+    page = paginate(services.versions_of(current_user.body))
+    return render_template("catalog/manage/index.html", page=page, counts=services.item_counts(page.items),
+                           form=form), status
+
+
 @bp.get("/")
 @login_required
 def index():
     # Administrators act for their own body; a platform admin without one has nothing to manage here.
     require(policies.can_manage_catalogs_of(current_user, current_user.body))
-    versions = db.session.execute(services.versions_of(current_user.body)).scalars().all()
-    form = ImportForm(year=clock.today().year)
-    return render_template("catalog/manage/index.html", versions=versions, form=form)
+    return _manage_page(ImportForm(year=clock.today().year))
 
 
 @bp.post("/import")
@@ -50,8 +55,7 @@ def upload():
     require(policies.can_manage_catalogs_of(current_user, current_user.body))
     form = ImportForm()
     if not form.validate_on_submit():
-        versions = db.session.execute(services.versions_of(current_user.body)).scalars().all()
-        return render_template("catalog/manage/index.html", versions=versions, form=form), 400
+        return _manage_page(form, 400)
     upload_file, kind = form.file.data, CatalogKind(form.kind.data)
     content, name = upload_file.read(), Path(upload_file.filename or "upload.csv").name
     try:

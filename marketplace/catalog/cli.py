@@ -57,7 +57,7 @@ def export_command(kind, region_code, year, output):
     from marketplace.regions.services import region_by_code
 
     region = region_by_code(region_code)
-    issuer = services.issuer_for_region(region_code) if region else None
+    issuer = services.find_issuer(region) if region else None  # exporting never creates anything
     version = services.published_version(issuer, year, KINDS[kind]) if issuer else None
     if version is None:
         raise click.ClickException("No published catalog for that issuer, year and kind.")

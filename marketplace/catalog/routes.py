@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from marketplace.common import clock
 from marketplace.extensions import db
+from marketplace.pagination import paginate
 from marketplace.regions.services import region_by_code
 
 from . import io as catalog_io
@@ -24,8 +25,8 @@ def _public_version_or_404(version_id: int) -> CatalogVersion:
 
 @bp.get("/")
 def index():
-    versions = db.session.execute(services.versions_of(published_only=True)).scalars().all()
-    return render_template("catalog/index.html", versions=versions)
+    page = paginate(services.versions_of(published_only=True))
+    return render_template("catalog/index.html", page=page, counts=services.item_counts(page.items))
 
 
 @bp.get("/<int:version_id>")

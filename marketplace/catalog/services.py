@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -12,14 +14,18 @@ from marketplace.common.money import yuan
 from marketplace.common.states import transition
 from marketplace.errors import DomainError, InvalidTransition
 from marketplace.extensions import db
-from marketplace.regions.models import GovernmentBody, Region
+from marketplace.regions import services as regions
+from marketplace.regions.models import BODY_LEVELS, BodyKind, GovernmentBody, Region
 
+from . import io as catalog_io
 from .models import (
     VERSION_TRANSITIONS,
     BudgetLine,
     CatalogKind,
     CatalogVersion,
+    FunctionItem,
     PurchaseItem,
+    QualificationCondition,
     VersionAction,
     VersionStatus,
 )
@@ -215,8 +221,6 @@ def set_budget_line(body: GovernmentBody, year: int, item_code: str, amount, sou
 def import_catalog(issuer: GovernmentBody, year: int, kind: CatalogKind, content: bytes, filename: str, *,
                    by, publish_now: bool = False, progress=None) -> CatalogVersion:
     """Validate the whole file, then write it as a new draft (and publish it if asked). All or nothing."""
-    from . import io as catalog_io
-
     inherited = frozenset()
     if kind == CatalogKind.purchase and issuer.region.parent is not None:
         inherited = frozenset(effective_catalog(issuer.region.parent, year).items)
@@ -287,6 +291,15 @@ def _item_name(item) -> str:
     return getattr(item, "name", None) or getattr(item, "function_name", None) or item.text
 
 
+def item_counts(versions: list[CatalogVersion]) -> dict[int, int]:
+    """Items per version in three grouped queries, however many versions are listed (no N+1)."""
+    ids, counts = [v.id for v in versions], {}
+    for model in (PurchaseItem, FunctionItem, QualificationCondition):
+        counts.update(db.session.execute(select(model.version_id, func.count()).where(model.version_id.in_(ids))
+                                         .group_by(model.version_id)).all())
+    return counts
+
+
 def versions_of(issuer: GovernmentBody | None = None, *, published_only: bool = False):
     query = select(CatalogVersion).order_by(CatalogVersion.year.desc(), CatalogVersion.kind, CatalogVersion.number)
     if issuer is not None:
@@ -296,20 +309,19 @@ def versions_of(issuer: GovernmentBody | None = None, *, published_only: bool = 
     return query
 
 
+def find_issuer(region: Region) -> GovernmentBody | None:
+    """The civil-affairs bureau of a region, which issues its catalogs."""
+    return db.session.execute(select(GovernmentBody).where(
+        GovernmentBody.region_id == region.id, GovernmentBody.kind == BodyKind.civil_affairs)).scalar_one_or_none()
+
+
 def issuer_for_region(region_code: str, *, by=None) -> GovernmentBody:
-    """The civil-affairs bureau that issues catalogs for a region (created if the region has none yet).
+    """The issuing bureau for a region, created if the region has none yet (imports on a fresh database).
 
-    On a fresh database the region itself is loaded from the shipped division codes.
+    An unknown region is looked up in the shipped division codes.
     """
-    from flask import current_app
-
-    from marketplace.regions import services as regions
-    from marketplace.regions.models import BODY_LEVELS, BodyKind
-
     region = regions.region_by_code(region_code)
     if region is None:
-        from pathlib import Path
-
         regions.import_divisions_file(Path(current_app.config["DEMO_DATA_DIR"]) / "regions" / "divisions.csv",
                                       by=by)
         region = regions.region_by_code(region_code)
@@ -317,15 +329,12 @@ def issuer_for_region(region_code: str, *, by=None) -> GovernmentBody:
         raise DomainError(_("没有代码为 %(code)s 的区划", code=region_code))
     if region.level not in BODY_LEVELS[BodyKind.civil_affairs]:
         raise DomainError(_("目录只能由区县级及以上的民政部门发布"))
-    body = db.session.execute(select(GovernmentBody).where(
-        GovernmentBody.region_id == region.id, GovernmentBody.kind == BodyKind.civil_affairs)).scalar_one_or_none()
-    return body or regions.create_body(f"{region.full_name}民政局", BodyKind.civil_affairs, region, by=by)
+    return find_issuer(region) or regions.create_body(f"{region.full_name}民政局", BodyKind.civil_affairs,
+                                                      region, by=by)
 
 
 def save_purchase_item(version: CatalogVersion, values: dict, *, by, item: PurchaseItem | None = None) -> PurchaseItem:
     """Add or change one item of a draft; the same checks as a file row, so the rules hold for both."""
-    from . import io as catalog_io
-
     ensure_editable(version)
     try:
         clean = catalog_io.purchase_values(values)

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from marketplace.accounts import policies
+from marketplace.common import clock
 from marketplace.common.workdays import covered_years
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -40,7 +41,7 @@ def _setting_form():
 def index():
     require(policies.can_administer(current_user))
     form = _setting_form()
-    form.valid_from.data = form.valid_from.data or date.today()
+    form.valid_from.data = form.valid_from.data or clock.today()
     return _page(form, CalendarDayForm())
 
 

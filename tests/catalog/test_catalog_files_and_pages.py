@@ -97,3 +97,21 @@ def test_version_diff_page(client, bureaus, csv_bytes):
     db.session.commit()
     html = client.get(f"/catalogs/diff/{old.id}/{new.id}").get_data(as_text=True)
     assert "移入负面清单" in html
+
+
+def test_catalog_list_issues_the_same_number_of_queries_for_2_or_8_versions(client, bureaus, csv_bytes,
+                                                                           count_queries):
+    def publish_versions(n):
+        for i in range(n):
+            services.import_catalog(bureaus["city"], 2020 + i, CatalogKind.purchase,
+                                    csv_bytes("code,name", "A,公共服务", "A10,社会治理服务"), f"{i}.csv", by=None,
+                                    publish_now=True)
+        db.session.commit()
+
+    publish_versions(2)
+    with count_queries() as few:
+        assert "2020" in client.get("/catalogs/").get_data(as_text=True)
+    publish_versions(8)  # 2020–2021 get a second version, 2022–2027 their first
+    with count_queries() as many:
+        html = client.get("/catalogs/").get_data(as_text=True)
+    assert "2027" in html and few.count == many.count

@@ -9,6 +9,7 @@ from marketplace.catalog.models import CatalogKind, CatalogVersion, PurchaseItem
 from marketplace.common.csvrows import ImportRejected
 from marketplace.errors import DomainError, InvalidTransition
 from marketplace.extensions import db
+from marketplace.regions.models import GovernmentBody
 
 
 def test_inheritance_adds_items_and_never_reallows_a_negative_item(bureaus, published_city_and_district):
@@ -133,3 +134,17 @@ def test_issuer_is_created_for_a_known_region_on_a_fresh_database():
     assert body.name == "北京市东城区民政局"
     with pytest.raises(DomainError, match="区县级及以上"):
         services.issuer_for_region("110101001")
+
+
+def test_the_service_itself_refuses_to_change_a_published_version(bureaus, published_city_and_district):
+    city, _ = published_city_and_district
+    with pytest.raises(InvalidTransition):
+        services.save_purchase_item(city, {"code": "A1009", "name": "新增"}, by=None)
+    with pytest.raises(InvalidTransition):
+        services.delete_purchase_item(city, city.purchase_items[-1], by=None)
+
+
+def test_finding_an_issuer_never_creates_one(make_region):
+    district = make_region("110105")
+    assert services.find_issuer(district) is None
+    assert db.session.query(GovernmentBody).count() == 0
