@@ -18,8 +18,8 @@ from marketplace.security import require
 
 from . import io as catalog_io
 from . import policies, services
-from .forms import BudgetLineForm, ImportForm, PurchaseItemForm
-from .models import BudgetLine, CatalogKind, CatalogVersion, PurchaseItem
+from .forms import ITEM_FORMS, BudgetLineForm, ImportForm, MoveForm
+from .models import BudgetLine, CatalogKind, CatalogVersion
 
 bp = Blueprint("catalog_admin", __name__, url_prefix="/catalogs/manage")
 
@@ -59,7 +59,7 @@ def upload():
     upload_file, kind = form.file.data, CatalogKind(form.kind.data)
     content, name = upload_file.read(), Path(upload_file.filename or "upload.csv").name
     try:
-        rows = catalog_io.parse_file(kind, content, name)
+        rows = services.check_file(current_user.body, form.year.data, kind, content, name)
     except ImportRejected as rejected:
         return render_template("catalog/manage/import_errors.html", errors=rejected.errors, name=name), 400
     token = secrets.token_hex(16)
@@ -92,34 +92,89 @@ def confirm_import(token):
     return redirect(url_for("catalog_admin.draft", version_id=version.id))
 
 
+def _item_or_404(version: CatalogVersion, item_id: int):
+    item = db.session.get(catalog_io.MODELS[version.kind], item_id)
+    if item is None or item.version_id != version.id:
+        abort(404)
+    return item
+
+
+def _draft_page(version: CatalogVersion, form=None, status=200):
+    form = form or ITEM_FORMS[version.kind.value]()
+    return render_template("catalog/manage/draft.html", version=version, form=form,
+                           can_edit=policies.can_edit_version(current_user, version)), status
+
+
 @bp.get("/<int:version_id>")
 @login_required
 def draft(version_id):
     version = _version_or_404(version_id)
     require(policies.can_manage_catalogs_of(current_user, version.issuer))
-    return render_template("catalog/manage/draft.html", version=version, form=PurchaseItemForm(),
-                           can_edit=policies.can_edit_version(current_user, version))
+    return _draft_page(version)
 
 
 @bp.post("/<int:version_id>/items")
 @login_required
 def save_item(version_id):
+    """Add an item; entering an existing code edits that item instead (the page says so)."""
+    version = _version_or_404(version_id)
+    require(policies.can_edit_version(current_user, version))
+    form = ITEM_FORMS[version.kind.value]()
+    code = (form.code.data or "").strip()
+    code = code.upper() if version.kind == CatalogKind.purchase else code
+    item = next((i for i in version.items if i.code == code), None)
+    if _saved(version, form, item):
+        return redirect(url_for("catalog_admin.draft", version_id=version.id))
+    return _draft_page(version, form, 400)
+
+
+@bp.route("/<int:version_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(version_id, item_id):
+    version = _version_or_404(version_id)
+    require(policies.can_edit_version(current_user, version))
+    item = _item_or_404(version, item_id)
+    form_class = ITEM_FORMS[version.kind.value]
+    form = form_class() if request.method == "POST" else form_class(data=catalog_io.item_form_data(version.kind, item))
+    form.code.data = item.code  # the code is the item's identity; purchase items change it by moving
+    if request.method == "POST" and _saved(version, form, item):
+        return redirect(url_for("catalog_admin.draft", version_id=version.id))
+    move_form = None
+    if version.kind == CatalogKind.purchase:
+        move_form = MoveForm()
+        move_form.parent_code.choices = services.move_targets(version, item)
+    return render_template("catalog/manage/edit_item.html", version=version, item=item, form=form,
+                           move_form=move_form), 400 if request.method == "POST" else 200
+
+
+def _saved(version, form, item) -> bool:
+    if not form.validate_on_submit():
+        return False
+    try:
+        saved = services.save_item(version, form.data, by=current_user, item=item)
+    except DomainError as exc:
+        show_domain_error(form, exc)
+        return False
+    db.session.commit()
+    flash(_("已保存事项 %(code)s", code=saved.code), "success")
+    return True
+
+
+@bp.post("/<int:version_id>/items/<int:item_id>/move")
+@login_required
+def move_item(version_id, item_id):
     version = _version_or_404(version_id)
     require(policies.can_edit_version(current_user, version) and version.kind == CatalogKind.purchase)
-    form = PurchaseItemForm()
-    # Entering an existing code edits that item (the page says so).
-    code = (form.code.data or "").strip().upper()
-    item = next((i for i in version.purchase_items if i.code == code), None)
-    if form.validate_on_submit():
-        try:
-            services.save_purchase_item(version, form.data, by=current_user, item=item)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("已保存事项 %(code)s", code=form.code.data.upper()), "success")
-            return redirect(url_for("catalog_admin.draft", version_id=version.id))
-    return render_template("catalog/manage/draft.html", version=version, form=form, can_edit=True), 400
+    item = _item_or_404(version, item_id)
+    old_code = item.code
+    try:
+        new_code = services.move_purchase_item(version, item, request.form.get("parent_code", ""), by=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("catalog_admin.edit_item", version_id=version.id, item_id=item.id))
+    db.session.commit()
+    flash(_("已将 %(old)s 移动为 %(new)s（下级事项一并重新编码）", old=old_code, new=new_code), "success")
+    return redirect(url_for("catalog_admin.draft", version_id=version.id))
 
 
 @bp.post("/<int:version_id>/items/<int:item_id>/delete")
@@ -127,11 +182,9 @@ def save_item(version_id):
 def delete_item(version_id, item_id):
     version = _version_or_404(version_id)
     require(policies.can_edit_version(current_user, version))
-    item = db.session.get(PurchaseItem, item_id)
-    if item is None or item.version_id != version.id:
-        abort(404)
+    item = _item_or_404(version, item_id)
     try:
-        services.delete_purchase_item(version, item, by=current_user)
+        services.delete_item(version, item, by=current_user)
     except DomainError as exc:
         flash(exc.message, "error")
     else:
@@ -150,7 +203,11 @@ def publish(version_id):
     if request.method == "GET":
         diff = services.diff_versions(current, version) if current else None
         return render_template("catalog/manage/publish_confirm.html", version=version, current=current, diff=diff)
-    services.publish(version, by=current_user)
+    try:
+        services.publish(version, by=current_user)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("catalog_admin.publish", version_id=version.id))
     db.session.commit()
     flash(_("目录已发布：%(title)s", title=version.title), "success")
     return redirect(url_for("catalog.version", version_id=version.id))

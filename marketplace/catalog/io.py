@@ -48,11 +48,13 @@ MAX_ROWS = 50_000
 
 
 def parse_file(kind: CatalogKind, content: bytes, filename: str, *, known_codes: frozenset[str] = frozenset(),
+               check: Callable[[dict], list[str]] | None = None,
                progress: Callable[[int, int], None] | None = None):
     """Validate a whole file; returns model-ready dicts or raises ImportRejected with every bad row.
 
     `known_codes` are the purchase codes inherited from higher levels: a lower level may hang its own
-    items under them without repeating them.
+    items under them without repeating them. `check` adds the caller's own per-row problems (such as
+    references to conditions that no applicable catalog defines).
     """
     try:
         header, rows = read_table(content, filename)
@@ -63,8 +65,7 @@ def parse_file(kind: CatalogKind, content: bytes, filename: str, *, known_codes:
         raise ImportRejected([RowError(1, _("缺少列：%(columns)s", columns=", ".join(missing)))])
     if len(rows) > MAX_ROWS:
         raise ImportRejected([RowError(1, _("文件超过 %(n)d 行，请拆分后导入", n=MAX_ROWS))])
-    parser = {CatalogKind.purchase: _purchase_row, CatalogKind.function: _function_row,
-              CatalogKind.qualification: _qualification_row}[kind]
+    parser = PARSERS[kind]
     errors, parsed, seen = [], [], {}
     for index, (line, row) in enumerate(rows, start=1):
         code = row.get("code", "")
@@ -73,9 +74,12 @@ def parse_file(kind: CatalogKind, content: bytes, filename: str, *, known_codes:
             continue
         seen[code] = line
         try:
-            parsed.append((line, parser(row)))
+            values = parser(row)
         except ValueError as exc:
             errors.append(RowError(line, str(exc)))
+        else:
+            parsed.append((line, values))
+            errors.extend(RowError(line, problem) for problem in (check(values) if check else []))
         if progress and index % 500 == 0:
             progress(index, len(rows))
     if kind == CatalogKind.purchase:
@@ -87,9 +91,11 @@ def parse_file(kind: CatalogKind, content: bytes, filename: str, *, known_codes:
     return [values for _line, values in parsed]
 
 
-def purchase_values(row: dict) -> dict:
-    """One purchase item from a file row or a form, checked the same way."""
-    return _purchase_row({k: ("" if v is None else str(v).strip()) for k, v in row.items()})
+def item_values(kind: CatalogKind, row: dict) -> dict:
+    """One item from a form, checked exactly as a file row is; raises ValueError with the reason."""
+    clean = {k: ("" if v is None or v is False else "是" if v is True else str(v).strip()) for k, v in row.items()}
+    clean.setdefault("code", "")
+    return PARSERS[kind](clean)
 
 
 def _purchase_row(row: dict) -> dict:
@@ -193,6 +199,8 @@ def _codes(raw: str | None) -> str:
     return ";".join(part.strip() for part in re.split(r"[;；,，\s]+", raw or "") if part.strip())
 
 
+PARSERS = {CatalogKind.purchase: _purchase_row, CatalogKind.function: _function_row,
+           CatalogKind.qualification: _qualification_row}
 MODELS = {CatalogKind.purchase: PurchaseItem, CatalogKind.function: FunctionItem,
           CatalogKind.qualification: QualificationCondition}
 
@@ -202,22 +210,29 @@ def build_items(version: CatalogVersion, parsed: list[dict]) -> list:
     return [model(version=version, **values) for values in parsed]
 
 
-def export_rows(version: CatalogVersion) -> list[list]:
-    """Rows in the import layout, so an export can be edited and imported again."""
-    def purchase(i):
+def item_row(kind: CatalogKind, i) -> list:
+    """One item in its kind's column layout (the inverse of the row parsers)."""
+    if kind == CatalogKind.purchase:
         return [i.code, i.name, i.description, i.unit_standard, i.price_min, i.price_max, "是" if i.negative else "否",
                 i.negative_reason, i.required_conditions, i.preferred_conditions, i.function_codes]
-
-    def function(i):
+    if kind == CatalogKind.function:
         return [i.code, i.department, i.function_name, i.transfer_mode, i.undertaker_type, i.agreement_start,
                 i.agreement_end, i.guidance_years, i.status.value, i.taken_back_reason, i.notes]
+    return [i.code, i.text, i.requirement.value, i.rule, i.source]
 
-    def qualification(i):
-        return [i.code, i.text, i.requirement.value, i.rule, i.source]
 
-    row = {CatalogKind.purchase: purchase, CatalogKind.function: function,
-           CatalogKind.qualification: qualification}[version.kind]
-    return [COLUMNS[version.kind], *([("" if v is None else v) for v in row(item)] for item in version.items)]
+def item_form_data(kind: CatalogKind, item) -> dict:
+    """An item as form data keyed by column name, so the edit form shows what is stored."""
+    data = dict(zip(COLUMNS[kind], item_row(kind, item), strict=True))
+    if kind == CatalogKind.purchase:
+        data["negative"] = item.negative
+    return data
+
+
+def export_rows(version: CatalogVersion) -> list[list]:
+    """Rows in the import layout, so an export can be edited and imported again."""
+    return [COLUMNS[version.kind],
+            *([("" if v is None else v) for v in item_row(version.kind, item)] for item in version.items)]
 
 
 def to_csv(rows: list[list]) -> bytes:

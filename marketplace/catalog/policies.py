@@ -33,4 +33,4 @@ def can_set_budget(user, body) -> bool:
         return False
     if user.body_id == body.id:
         return True
-    return user.body.kind == BodyKind.finance and body.region.code.startswith(user.body.region.code)
+    return user.body.kind == BodyKind.finance and user.body.region.contains(body.region)

@@ -39,6 +39,33 @@ def version(version_id):
     return render_template("catalog/version.html", version=version, history=history, kinds=CatalogKind)
 
 
+@bp.get("/<int:version_id>/items/<code>")
+def item(version_id, code):
+    """One item with what it points to (conditions, functions) and what points to it (budgets, tenders)."""
+    version = _public_version_or_404(version_id)
+    item = next((i for i in version.items if i.code == code), None) or abort(404)
+    context = {"version": version, "item": item, "kinds": CatalogKind}
+    if version.kind == CatalogKind.purchase:
+        references = services.References.applicable_to(version.issuer, version.year)
+        context |= {
+            "ancestors": [i for i in version.purchase_items if code.startswith(i.code) and i.code != code],
+            "children": [i for i in version.purchase_items if i.parent_code == code],
+            "required": _resolve(item.required_conditions, references.conditions),
+            "preferred": _resolve(item.preferred_conditions, references.conditions),
+            "functions": _resolve(item.function_codes, references.functions),
+            "budget_lines": services.budget_lines_for_item(version.issuer.region, version.year, code),
+            "usages": services.item_usages(code, version.issuer.region, version.year),
+        }
+    else:
+        context["referring"] = services.items_referring_to(version, code)
+    return render_template("catalog/item.html", **context)
+
+
+def _resolve(codes: str, known: dict) -> list[tuple[str, object]]:
+    """Each referenced code with what it resolves to (None when no applicable catalog defines it any more)."""
+    return [(code, known.get(code)) for code in services.split_codes(codes)]
+
+
 @bp.get("/effective/<region_code>")
 def effective(region_code):
     region = region_by_code(region_code) or abort(404)

@@ -62,6 +62,13 @@ def publish(version: CatalogVersion, *, by) -> CatalogVersion:
     ensure_editable(version)
     if not version.items:
         raise DomainError(_("空目录不能发布"))
+    if version.kind == CatalogKind.purchase:
+        # The conditions and functions an item points to must still be published when the item is.
+        references = References.applicable_to(version.issuer, version.year)
+        problems = [f"{item.code}：{problem}" for item in version.purchase_items
+                    for problem in references.problems(_references_of(item))]
+        if problems:
+            raise DomainError(_("不能发布：%(problems)s", problems="；".join(problems)))
     now = clock.now()
     current = published_version(version.issuer, version.year, version.kind)
     if current is not None:
@@ -116,18 +123,11 @@ def effective_catalog(region: Region, year: int) -> EffectiveCatalog:
     A lower level may add items, describe them more closely or put them on the negative list; it can
     never take an item off a higher level's negative list, nor off the mandatory list.
     """
-    chain = [*region.ancestors(), region]
     result = EffectiveCatalog(region, year)
     for entry in MANDATORY_NEGATIVE:
         result.items[entry.code] = EffectiveItem(entry.code, str(entry.name), 1, None, True, str(entry.reason),
                                                  _("财政部令第102号"))
-    versions = db.session.execute(
-        select(CatalogVersion).join(CatalogVersion.issuer)
-        .where(GovernmentBody.region_id.in_([r.id for r in chain]), CatalogVersion.year == year,
-               CatalogVersion.kind == CatalogKind.purchase, CatalogVersion.status == VersionStatus.published)
-    ).scalars().all()
-    depth = {r.id: i for i, r in enumerate(chain)}
-    for version in sorted(versions, key=lambda v: depth[v.issuer.region_id]):
+    for version in applicable_versions(region, year, CatalogKind.purchase):
         result.versions.append(version)
         for item in version.purchase_items:
             _merge(result, item, version, inherited=version.issuer.region_id != region.id)
@@ -221,10 +221,7 @@ def set_budget_line(body: GovernmentBody, year: int, item_code: str, amount, sou
 def import_catalog(issuer: GovernmentBody, year: int, kind: CatalogKind, content: bytes, filename: str, *,
                    by, publish_now: bool = False, progress=None) -> CatalogVersion:
     """Validate the whole file, then write it as a new draft (and publish it if asked). All or nothing."""
-    inherited = frozenset()
-    if kind == CatalogKind.purchase and issuer.region.parent is not None:
-        inherited = frozenset(effective_catalog(issuer.region.parent, year).items)
-    parsed = catalog_io.parse_file(kind, content, filename, known_codes=inherited, progress=progress)
+    parsed = check_file(issuer, year, kind, content, filename, progress=progress)
     version = create_draft(issuer, year, kind, by=by, note=_("由文件 %(name)s 导入", name=filename))
     db.session.add_all(catalog_io.build_items(version, parsed))
     db.session.flush()
@@ -333,34 +330,170 @@ def issuer_for_region(region_code: str, *, by=None) -> GovernmentBody:
                                                       region, by=by)
 
 
-def save_purchase_item(version: CatalogVersion, values: dict, *, by, item: PurchaseItem | None = None) -> PurchaseItem:
-    """Add or change one item of a draft; the same checks as a file row, so the rules hold for both."""
+def save_item(version: CatalogVersion, values: dict, *, by, item=None):
+    """Add or change one item of a draft, with the same checks as a file row so the rules hold for both."""
     ensure_editable(version)
     try:
-        clean = catalog_io.purchase_values(values)
+        clean = catalog_io.item_values(version.kind, values)
     except ValueError as exc:
         raise DomainError(str(exc)) from None
-    clash = next((i for i in version.purchase_items if i.code == clean["code"] and i is not item), None)
-    if clash is not None:
+    if item is not None and clean["code"] != item.code:
+        raise DomainError(_("修改事项时不能改编码；购买服务事项请用“移动”"), field="code")
+    if any(i.code == clean["code"] and i is not item for i in version.items):
         raise DomainError(_("编码 “%(code)s” 已存在", code=clean["code"]), field="code")
-    inherited = set(effective_catalog(version.issuer.region, version.year).items)
-    if clean["parent_code"] and clean["parent_code"] not in {i.code for i in version.purchase_items} | inherited:
-        raise DomainError(_("上级编码 “%(parent)s” 不存在", parent=clean["parent_code"]), field="code")
+    if version.kind == CatalogKind.purchase:
+        codes = {i.code for i in version.purchase_items} | inherited_codes(version.issuer, version.year)
+        if clean["parent_code"] and clean["parent_code"] not in codes:
+            raise DomainError(_("上级编码 “%(parent)s” 不存在", parent=clean["parent_code"]), field="code")
+        problems = References.applicable_to(version.issuer, version.year).problems(clean)
+        if problems:
+            raise DomainError("；".join(problems))
     if item is None:
-        item = PurchaseItem(version=version)
+        item = catalog_io.MODELS[version.kind](version=version)
         db.session.add(item)
     for name, value in clean.items():
         setattr(item, name, value)
     db.session.flush()
-    audit.record(by, "catalog.item_saved", version, data={"code": item.code, "negative": item.negative})
+    audit.record(by, "catalog.item_saved", version, data={"code": item.code,
+                                                          "negative": getattr(item, "negative", False)})
     return item
 
 
-def delete_purchase_item(version: CatalogVersion, item: PurchaseItem, *, by) -> None:
+def delete_item(version: CatalogVersion, item, *, by) -> None:
     ensure_editable(version)
     children = [i.code for i in version.purchase_items if i.parent_code == item.code]
     if children:
-        raise DomainError(_("请先删除下级事项：%(codes)s", codes="、".join(children)))
-    version.purchase_items.remove(item)
+        raise DomainError(_("请先删除或移走下级事项：%(codes)s", codes="、".join(children)))
+    version.items.remove(item)
     db.session.flush()
     audit.record(by, "catalog.item_deleted", version, data={"code": item.code})
+
+
+def move_targets(version: CatalogVersion, item: PurchaseItem) -> list[str]:
+    """Parents an item may move under: not inside its own subtree, and its deepest child stays within 4 levels."""
+    depth = max(i.level for i in version.purchase_items if i.code.startswith(item.code)) - item.level
+    codes = {i.code for i in version.purchase_items} | inherited_codes(version.issuer, version.year)
+    return sorted(code for code in codes if not code.startswith(item.code) and code != item.parent_code
+                  and _level(code) + 1 + depth <= 4)
+
+
+def move_purchase_item(version: CatalogVersion, item: PurchaseItem, parent_code: str, *, by) -> str:
+    """Hang an item (and its subtree) under another parent; it takes the parent's next free code.
+
+    Children are re-coded with it (A1003 › A100301 becomes A0405 › A040501), so the tree stays one
+    coding scheme. Returns the new code.
+    """
+    ensure_editable(version)
+    if parent_code not in move_targets(version, item):
+        raise DomainError(_("不能移动到 “%(parent)s” 下", parent=parent_code), field="parent_code")
+    taken = {i.code for i in version.purchase_items} | inherited_codes(version.issuer, version.year)
+    new_code = next((f"{parent_code}{n:02d}" for n in range(1, 100) if f"{parent_code}{n:02d}" not in taken), None)
+    if new_code is None:
+        raise DomainError(_("“%(parent)s” 下已没有空闲编码", parent=parent_code), field="parent_code")
+    old_code, renamed = item.code, {}
+    for node in [i for i in version.purchase_items if i.code.startswith(old_code)]:
+        renamed[node.code] = node.code = new_code + node.code[len(old_code):]
+        node.level = _level(node.code)
+        node.parent_code = node.code[:-2] if node.level > 1 else None
+    db.session.flush()
+    audit.record(by, "catalog.item_moved", version, data={"from": old_code, "to": new_code, "renamed": renamed})
+    return new_code
+
+
+def _level(code: str) -> int:
+    return (len(code) - 1) // 2 + 1
+
+
+def inherited_codes(issuer: GovernmentBody, year: int) -> frozenset[str]:
+    """Purchase codes a body's own catalog can hang items under: everything effective one level up."""
+    if issuer.region.parent is None:
+        return frozenset()
+    return frozenset(effective_catalog(issuer.region.parent, year).items)
+
+
+def applicable_versions(region: Region, year: int, kind: CatalogKind) -> list[CatalogVersion]:
+    """Published catalogs of one kind that apply in a region: its own and its ancestors', top first."""
+    chain = [*region.ancestors(), region]
+    depth = {r.id: i for i, r in enumerate(chain)}
+    versions = db.session.execute(
+        select(CatalogVersion).join(CatalogVersion.issuer)
+        .where(GovernmentBody.region_id.in_(depth), CatalogVersion.year == year, CatalogVersion.kind == kind,
+               CatalogVersion.status == VersionStatus.published)).scalars().all()
+    return sorted(versions, key=lambda v: depth[v.issuer.region_id])
+
+
+@dataclass
+class References:
+    """The qualification conditions and function-transfer items a region's purchase items may point to."""
+    conditions: dict[str, QualificationCondition]
+    functions: dict[str, FunctionItem]
+
+    @classmethod
+    def applicable_to(cls, issuer: GovernmentBody, year: int) -> "References":
+        conditions, functions = {}, {}
+        for version in applicable_versions(issuer.region, year, CatalogKind.qualification):
+            conditions.update((c.code, c) for c in version.conditions)  # a lower level may restate a condition
+        for version in applicable_versions(issuer.region, year, CatalogKind.function):
+            functions.update((f.code, f) for f in version.function_items)
+        return cls(conditions, functions)
+
+    def problems(self, values: dict) -> list[str]:
+        missing_conditions = [code for column in ("required_conditions", "preferred_conditions")
+                              for code in split_codes(values[column]) if code not in self.conditions]
+        missing_functions = [code for code in split_codes(values["function_codes"]) if code not in self.functions]
+        problems = []
+        if missing_conditions:
+            problems.append(_("资质条件 %(codes)s 不在适用的已发布资质目录中", codes="、".join(missing_conditions)))
+        if missing_functions:
+            problems.append(_("职能事项 %(codes)s 不在适用的已发布职能转移目录中", codes="、".join(missing_functions)))
+        return problems
+
+
+def _references_of(item: PurchaseItem) -> dict:
+    return {column: getattr(item, column) for column in ("required_conditions", "preferred_conditions",
+                                                        "function_codes")}
+
+
+def split_codes(joined: str | None) -> list[str]:
+    return [code for code in (joined or "").split(";") if code]
+
+
+def check_file(issuer: GovernmentBody, year: int, kind: CatalogKind, content: bytes, filename: str, *,
+               progress=None) -> list[dict]:
+    """Every check an import makes, without writing: the web preview and the import itself share it."""
+    if kind != CatalogKind.purchase:
+        return catalog_io.parse_file(kind, content, filename, progress=progress)
+    references = References.applicable_to(issuer, year)
+    return catalog_io.parse_file(kind, content, filename, known_codes=inherited_codes(issuer, year),
+                                 check=references.problems, progress=progress)
+
+
+# Other domains (tenders, projects) tell item pages where an item was used, without catalog importing them.
+# Each provider is called as provider(item_code, region, year) and returns a list of objects with
+# `title`, `url` and `label` attributes.
+ITEM_USAGE_PROVIDERS: list = []
+
+
+def item_usages(item_code: str, region: Region, year: int) -> list:
+    return [usage for provider in ITEM_USAGE_PROVIDERS for usage in provider(item_code, region, year)]
+
+
+def budget_lines_for_item(region: Region, year: int, item_code: str) -> list[BudgetLine]:
+    """Budget set aside for an item by any body in the region and below (public: every yuan is followed)."""
+    return db.session.execute(
+        select(BudgetLine).join(BudgetLine.body).join(GovernmentBody.region)
+        .where(BudgetLine.year == year, BudgetLine.item_code == item_code, Region.code.startswith(region.code_prefix))
+        .order_by(BudgetLine.amount.desc())).scalars().all()
+
+
+def items_referring_to(version: CatalogVersion, code: str) -> list[PurchaseItem]:
+    """Purchase items of the same year, in the issuer's region and below, that point to a condition or function."""
+    column = "function_codes" if version.kind == CatalogKind.function else None
+    items = db.session.execute(
+        select(PurchaseItem).join(PurchaseItem.version).join(CatalogVersion.issuer).join(GovernmentBody.region)
+        .where(CatalogVersion.year == version.year, CatalogVersion.kind == CatalogKind.purchase,
+               CatalogVersion.status == VersionStatus.published,
+               Region.code.startswith(version.issuer.region.code_prefix))
+        .order_by(PurchaseItem.code)).scalars().all()
+    columns = [column] if column else ["required_conditions", "preferred_conditions"]
+    return [item for item in items if any(code in split_codes(getattr(item, c)) for c in columns)]

@@ -32,6 +32,14 @@ CODE_LENGTH = {
     RegionLevel.street: 9,
     RegionLevel.community: 12,
 }
+# How many leading digits a region shares with everything beneath it (110000 北京市 → "11").
+PREFIX_LENGTH = {
+    RegionLevel.province: 2,
+    RegionLevel.city: 4,
+    RegionLevel.district: 6,
+    RegionLevel.street: 9,
+    RegionLevel.community: 12,
+}
 LEVEL_ORDER = list(RegionLevel)
 
 
@@ -58,6 +66,14 @@ class Region(db.Model):
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+    @property
+    def code_prefix(self) -> str:
+        """The leading digits every region inside this one starts with; query subtrees with it."""
+        return self.code[:PREFIX_LENGTH[self.level]]
+
+    def contains(self, other: "Region") -> bool:
+        return other.code.startswith(self.code_prefix)
 
     @property
     def full_name(self) -> str:

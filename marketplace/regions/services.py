@@ -105,7 +105,7 @@ def create_body(name: str, kind: BodyKind, region: Region, *, by=None) -> Govern
 def communities_of(region: Region) -> list[Region]:
     return db.session.execute(
         select(Region).where(Region.level == RegionLevel.community,
-                             Region.code.startswith(region.code)).order_by(Region.code)
+                             Region.code.startswith(region.code_prefix)).order_by(Region.code)
     ).scalars().all()
 
 

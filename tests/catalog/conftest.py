@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from marketplace.catalog import services
@@ -41,3 +43,15 @@ def published_city_and_district(bureaus):
 @pytest.fixture
 def csv_bytes():
     return _csv
+
+
+CATALOGS = Path(__file__).resolve().parents[2] / "catalogs"
+
+
+@pytest.fixture
+def city_references(bureaus):
+    """The shipped qualification and function-transfer samples, published by the city for 2026."""
+    return {kind: services.import_catalog(bureaus["city"], 2026, kind, (CATALOGS / name).read_bytes(), name,
+                                          by=None, publish_now=True)
+            for kind, name in [(CatalogKind.qualification, "qualification_sample.csv"),
+                               (CatalogKind.function, "function_transfer_sample.csv")]}

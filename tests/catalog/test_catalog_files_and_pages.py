@@ -46,7 +46,7 @@ def test_xlsx_with_three_bad_rows_reports_spreadsheet_line_numbers(bureaus):
     assert [e.line for e in rejected.value.errors] == [3, 5, 6]
 
 
-def test_district_file_hangs_items_under_inherited_codes(bureaus):
+def test_district_file_hangs_items_under_inherited_codes(bureaus, city_references):
     services.import_catalog(bureaus["city"], 2026, CatalogKind.purchase,
                             (CATALOGS / "purchase_central_2020.csv").read_bytes(), "central.csv", by=None,
                             publish_now=True)
@@ -56,6 +56,24 @@ def test_district_file_hangs_items_under_inherited_codes(bureaus):
     assert {i.code for i in district.purchase_items} >= {"A1001", "A1004"}
     catalog = services.effective_catalog(bureaus["street"].region, 2026)
     assert catalog.get("A10").inherited and catalog.get("A1004").negative
+
+
+def test_references_to_conditions_and_functions_must_resolve_in_published_catalogs(bureaus, csv_bytes,
+                                                                                   city_references):
+    header = "code,name,required_conditions,preferred_conditions,functions"
+    with pytest.raises(ImportRejected) as rejected:
+        services.import_catalog(bureaus["city"], 2026, CatalogKind.purchase, csv_bytes(
+            header, "A,公共服务,,,", "A10,社会治理服务,SD-R1;NOPE-1,SD-P1,F001", "A11,社区服务,SD-R1,,F999",
+            "A12,养老服务,,NOPE-2,"), "refs.csv", by=None)
+    assert [(e.line, "NOPE-1" in e.message or "F999" in e.message or "NOPE-2" in e.message)
+            for e in rejected.value.errors] == [(3, True), (4, True), (5, True)]
+    # The qualification catalog of another year does not count.
+    with pytest.raises(ImportRejected):
+        services.import_catalog(bureaus["city"], 2027, CatalogKind.purchase, csv_bytes(header, "A,公共服务,SD-R1,,"),
+                                "refs.csv", by=None)
+    ok = services.import_catalog(bureaus["city"], 2026, CatalogKind.purchase, csv_bytes(
+        header, "A,公共服务,,,", "A10,社会治理服务,SD-R1;TPL-R1,SD-P1,F001"), "refs.csv", by=None)
+    assert ok.purchase_items[1].required_conditions == "SD-R1;TPL-R1"
 
 
 def test_templates_download_in_both_formats(client):

@@ -139,9 +139,9 @@ def test_issuer_is_created_for_a_known_region_on_a_fresh_database():
 def test_the_service_itself_refuses_to_change_a_published_version(bureaus, published_city_and_district):
     city, _ = published_city_and_district
     with pytest.raises(InvalidTransition):
-        services.save_purchase_item(city, {"code": "A1009", "name": "新增"}, by=None)
+        services.save_item(city, {"code": "A1009", "name": "新增"}, by=None)
     with pytest.raises(InvalidTransition):
-        services.delete_purchase_item(city, city.purchase_items[-1], by=None)
+        services.delete_item(city, city.purchase_items[-1], by=None)
 
 
 def test_finding_an_issuer_never_creates_one(make_region):

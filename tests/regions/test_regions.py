@@ -63,3 +63,11 @@ def test_region_pages_are_public(client, make_region, make_body):
     page = client.get("/regions/110101001").get_data(as_text=True)
     assert "东华门街道办事处" in page
     assert client.get("/regions/999999").status_code == 404
+
+
+def test_subtrees_are_found_by_the_significant_prefix_of_each_level():
+    import_divisions_file(DIVISIONS)
+    beijing, dongcheng, street = region_by_code("110000"), region_by_code("110101"), region_by_code("110101001")
+    assert (beijing.code_prefix, dongcheng.code_prefix, street.code_prefix) == ("11", "110101", "110101001")
+    assert beijing.contains(street) and dongcheng.contains(street) and not street.contains(dongcheng)
+    assert not region_by_code("310000").contains(dongcheng)
