@@ -13,11 +13,13 @@ BLUEPRINTS = [
     "marketplace.regions.routes",
     "marketplace.catalog.routes",
     "marketplace.catalog.admin_routes",
+    "marketplace.organizations.routes",
+    "marketplace.organizations.registrar_routes",
     "marketplace.audit.routes",
     "marketplace.settings.routes",
     "marketplace.notifications.routes",
 ]
-JOB_MODULES = ["marketplace.notifications.jobs"]
+JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -54,6 +54,10 @@ def load(echo=print) -> list[tuple[str, str, str]]:
     from marketplace.catalog import demo as catalog_demo
 
     catalog_demo.load(_body_for(DEMO_DISTRICT, BodyKind.civil_affairs), _body_for("110101001", BodyKind.street_office))
+    echo("· 社会组织 organizations …")
+    from marketplace.organizations import demo as organizations_demo
+
+    organizations_demo.load(*organizations_demo.demo_users())
     db.session.flush()
     return credentials
 

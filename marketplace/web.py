@@ -1,5 +1,7 @@
 """Request-wide wiring: locale, user loading, the 2FA gate, template helpers."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -59,6 +61,15 @@ def _template_globals() -> dict:
         "current_locale": "zh_CN" if get_locale().language == "zh" else get_locale().language,
         "languages": current_app.config["LANGUAGES"],
     }
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link, inside a request (its host) or outside one (PUBLIC_URL, e.g. mail from a job)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def local_datetime(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -25,7 +25,7 @@ def test_regions_import_reports_bad_rows_in_chinese_and_imports_nothing(tmp_path
     assert "第 3 行：区划代码 “1101” 应为 6 位数字" in result.stderr
     good = ROOT / "data" / "regions" / "divisions.csv"
     imported = _flask(tmp_path, "regions", "import", str(good))
-    assert imported.returncode == 0 and "67 new" in imported.stdout
+    assert imported.returncode == 0 and "68 new" in imported.stdout
     assert "OK: 1 events" in _flask(tmp_path, "audit", "verify").stdout
 
 
