@@ -114,7 +114,7 @@ def requirement_text(clause: rules.Clause) -> str:
     if clause.op == "not":
         return _("%(label)s：须为“否”", label=label)
     value = "、".join(clause.value) if clause.op == "in" else str(clause.value)
-    return f"{label}{str(_WORDS[field_.kind][clause.op]) % value}"
+    return _("%(label)s%(requirement)s", label=label, requirement=str(_WORDS[field_.kind][clause.op]) % value)
 
 
 def _holds(clause: rules.Clause, value) -> bool:
