@@ -7,7 +7,6 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.money import MoneyColumn
-from marketplace.common.types import UTCDateTime
+from marketplace.common.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 from marketplace.regions.models import GovernmentBody
 
@@ -47,10 +46,6 @@ VERSION_TRANSITIONS = {
 }
 
 
-def _enum(cls, length=16):
-    return Enum(cls, native_enum=False, length=length)
-
-
 class CatalogVersion(db.Model):
     __tablename__ = "catalog_version"
     __table_args__ = (
@@ -66,10 +61,10 @@ class CatalogVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     issuer_id: Mapped[int] = mapped_column(ForeignKey("government_body.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[CatalogKind] = mapped_column(_enum(CatalogKind))
+    kind: Mapped[CatalogKind] = mapped_column(enum_column(CatalogKind))
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, … per issuer, year and kind
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.draft)
+    status: Mapped[VersionStatus] = mapped_column(enum_column(VersionStatus), default=VersionStatus.draft)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -148,7 +143,7 @@ class FunctionItem(db.Model):
     agreement_start: Mapped[date | None] = mapped_column(Date)
     agreement_end: Mapped[date | None] = mapped_column(Date)
     guidance_years: Mapped[int] = mapped_column(Integer, default=3)
-    status: Mapped[TransferStatus] = mapped_column(_enum(TransferStatus), default=TransferStatus.planned)
+    status: Mapped[TransferStatus] = mapped_column(enum_column(TransferStatus), default=TransferStatus.planned)
     taken_back_reason: Mapped[str | None] = mapped_column(String(500))
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -168,7 +163,7 @@ class QualificationCondition(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(String(1000))
-    requirement: Mapped[Requirement] = mapped_column(_enum(Requirement))
+    requirement: Mapped[Requirement] = mapped_column(enum_column(Requirement))
     rule: Mapped[str] = mapped_column(String(500))  # canonical text of catalog.rules
     source: Mapped[str | None] = mapped_column(String(1000))
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -23,3 +23,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def enum_column(cls, length: int = 16) -> Enum:
+    """An Enum stored as its value in a short string column: portable, and adding a member needs no DDL."""
+    return Enum(cls, native_enum=False, length=length)

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,13 +18,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
-from marketplace.common.types import UTCDateTime
+from marketplace.common.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 from marketplace.regions.models import Region
 
 
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length)
+def _enum(cls):
+    return enum_column(cls, length=20)
 
 
 class OrgType(enum.Enum):

@@ -136,6 +136,14 @@ def _values(form) -> dict:
     return values
 
 
+def _owned(model, row_id: int, org):
+    """A row that belongs to the member's own organization, or 404 (never another organization's)."""
+    row = db.session.get(model, row_id)
+    if row is None or row.organization_id != org.id:
+        abort(404)
+    return row
+
+
 def _my_organization():
     membership = services.membership_of(current_user)
     if membership is None:
@@ -205,10 +213,8 @@ def _stored_upload(org, field, kind: DocumentKind, *, required: bool) -> Documen
 @bp.post("/mine/credit/<int:entry_id>/repair")
 @login_required
 def request_repair(entry_id):
-    org, membership = _my_organization()
-    entry = db.session.get(CreditEntry, entry_id)
-    if entry is None or entry.organization_id != org.id:
-        abort(404)
+    org, _membership = _my_organization()
+    entry = _owned(CreditEntry, entry_id, org)
     form = RepairForm()
     try:
         if not form.validate_on_submit():
@@ -244,9 +250,7 @@ def invite():
 @login_required
 def change_member(membership_id):
     org, _membership = _my_organization()
-    target = db.session.get(Membership, membership_id)
-    if target is None or target.organization_id != org.id:
-        abort(404)
+    target = _owned(Membership, membership_id, org)
     role = request.form.get("role", "")
     try:
         services.change_member_role(target, OrgRole(role) if role else None, by=current_user)
