@@ -180,7 +180,8 @@ def submit_fact():
     require(policies.can_manage_organization(current_user, org, membership))
     form = FactForm()
     if form.validate_on_submit():
-        values = {name: field.data or None for name, field in form._fields.items()}
+        # Empty inputs become None, but a real 0 (e.g. no full-time staff) stays 0.
+        values = {name: None if field.data in ("", None) else field.data for name, field in form._fields.items()}
         try:
             document = _stored_upload(org, form.document, DocumentKind(_DOCUMENT_KIND[form.kind.data]),
                                       required=True)

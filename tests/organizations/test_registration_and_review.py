@@ -146,6 +146,11 @@ def test_facts_are_submitted_with_evidence_and_confirmed_by_the_registrar(client
     db.session.expire_all()
     assert fact.status.value == "confirmed" and fact.valid_until == date(2030, 5, 31)
     assert client.get(f"/organizations/documents/{fact.document_id}").data.startswith(b"%PDF")
+    login_as_manager(client, manager)
+    zero = client.post("/organizations/mine/facts", data={
+        "kind": "staff", "count": "0", "valid_from": "2026-01-05", "document": (io.BytesIO(PDF), "社保清单.pdf")},
+        content_type="multipart/form-data")
+    assert zero.status_code == 302  # none full-time is a fact too, not a missing value
 
 
 def test_evidence_files_are_not_public(client, make_org, make_user):
