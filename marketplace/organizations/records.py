@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from marketplace.accounts.models import User
 from marketplace.audit import services as audit
@@ -112,12 +113,14 @@ def decide_fact(fact: Fact, confirm: bool, *, by: User, reason: str | None = Non
 
 def facts_awaiting(user: User):
     """Submitted facts in the registrar's region, oldest first."""
-    query = select(Fact).join(Fact.organization).where(Fact.status == FactStatus.submitted)
+    query = (select(Fact).join(Fact.organization).options(contains_eager(Fact.organization))
+             .where(Fact.status == FactStatus.submitted))
     return in_review_scope(query, user).order_by(Fact.submitted_at)
 
 
 def repairs_awaiting(user: User):
     query = (select(RepairRequest).join(RepairRequest.entry).join(CreditEntry.organization)
+             .options(contains_eager(RepairRequest.entry).contains_eager(CreditEntry.organization))
              .where(RepairRequest.status == RepairStatus.pending))
     return in_review_scope(query, user).order_by(RepairRequest.requested_at)
 

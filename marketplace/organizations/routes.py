@@ -66,9 +66,7 @@ def register():
     form = _registration_form()
     if form.is_submitted():
         certificate = _kept_certificate(form)
-        if form.validate() and certificate is None:
-            show_domain_error(form, DomainError(_("请上传登记证书"), field="certificate"))
-        elif form.validate():
+        if form.validate():
             try:
                 services.register_organization(current_user, _values(form), region_by_code(form.region_code.data),
                                                form.service_fields.data, certificate)

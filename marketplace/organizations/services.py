@@ -115,10 +115,12 @@ def _set_service_fields(org: Organization, codes: list[str]) -> None:
 
 
 def register_organization(user: User, values: dict, region: Region | None, service_codes: list[str],
-                          certificate: tuple[str, bytes]) -> Organization:
+                          certificate: tuple[str, bytes] | None) -> Organization:
     """A member registers their organization; it waits for the registrar. The member becomes its manager."""
     if not policies.can_register_organization(user, membership_of(user)):
         raise NotPermitted(_("只有尚未加入机构的机构工作人员账号可以登记机构"))
+    if certificate is None:
+        raise DomainError(_("请上传登记证书"), field="certificate")
     org = record_organization(values, region, service_codes, by=user)
     store_document(org, DocumentKind.certificate, *certificate, by=user)
     db.session.add(Membership(organization=org, user_id=user.id, role=OrgRole.manager, joined_at=clock.now()))
@@ -200,7 +202,8 @@ def tell_managers(org: Organization, message: str, *, template: str, **context) 
 
 def review_queue(user: User):
     """Registrations waiting for this registrar, oldest first."""
-    query = select(Organization).where(Organization.status == OrgStatus.pending)
+    query = select(Organization).where(Organization.status == OrgStatus.pending).options(
+        selectinload(Organization.region))
     return in_review_scope(query, user).order_by(Organization.pending_at)
 
 

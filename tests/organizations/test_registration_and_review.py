@@ -240,3 +240,37 @@ def test_members_see_their_eligibility_for_a_catalog_item(client, make_org, conf
     assert "查看我的机构能否承接" in client.get(f"/catalogs/{version.id}/items/A10").get_data(as_text=True)
     html = client.get(f"/organizations/eligibility/{item.id}").get_data(as_text=True)
     assert "目前不符合，不能投标" in html and "2A" in html and "需要做到：社会组织评估等级3A 及以上" in html
+
+
+def test_the_service_itself_requires_a_certificate(make_user, make_region):
+    import pytest
+
+    from marketplace.errors import DomainError
+    from tests.organizations.conftest import registration
+
+    with pytest.raises(DomainError, match="请上传登记证书"):
+        services.register_organization(make_user("org_member"), registration(), make_region("110101001"), [], None)
+    assert db.session.query(Organization).count() == 0
+
+
+def test_the_registrar_queue_does_not_grow_queries_with_its_length(client, make_org, registrar, count_queries,
+                                                                   frozen_now):
+    from marketplace.organizations import records as org_records
+
+    def pending_with_fact():
+        make_org(status="pending")
+        org = make_org()  # a verified organization: only the fact brings it onto the page
+        org_records.submit_fact(org, FactKind.staff, {"count": 3, "valid_from": date(2026, 1, 5)}, None,
+                                by=manager_of(org))
+
+    pending_with_fact()
+    db.session.commit()
+    login_as_manager(client, registrar)
+    with count_queries() as few:
+        client.get("/registrar/")
+    for _ in range(4):
+        pending_with_fact()
+    db.session.commit()
+    with count_queries() as many:
+        html = client.get("/registrar/").get_data(as_text=True)
+    assert html.count("#facts") >= 5 and many.count == few.count
