@@ -13,6 +13,7 @@ from marketplace.regions.models import GovernmentBody, Region
 
 class Role(enum.Enum):
     resident = "resident"
+    grid_worker = "grid_worker"  # 网格员: community worker who records needs on residents' behalf
     org_member = "org_member"
     buyer = "buyer"
     catalog_admin = "catalog_admin"
@@ -141,6 +142,7 @@ class ResidentVerification(db.Model):
 
 ROLE_LABELS = {
     Role.resident: _l("社区居民"),
+    Role.grid_worker: _l("网格员"),
     Role.org_member: _l("社会组织人员"),
     Role.buyer: _l("购买主体人员"),
     Role.catalog_admin: _l("目录管理员"),

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import PurchaseItem
-from marketplace.common import clock
+from marketplace.common import clock, files
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_domain_error
@@ -117,12 +117,12 @@ def _kept_certificate(form) -> tuple[str, bytes] | None:
     if upload is not None and getattr(upload, "filename", ""):
         content = upload.read()
         try:
-            form.certificate_token.data = services.stash_upload(upload.filename, content)
+            form.certificate_token.data = files.stash(upload.filename, content)
         except DomainError as exc:
             show_domain_error(form, DomainError(exc.message, field="certificate"))
             return None
         return upload.filename, content
-    return services.unstash_upload(form.certificate_token.data or "")
+    return files.unstash(form.certificate_token.data or "")
 
 
 def _values(form) -> dict:

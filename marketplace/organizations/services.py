@@ -1,11 +1,9 @@
 """Organization verbs: registration, registrar review, evidence files and the team. Flush, never commit."""
 
-import hashlib
 import secrets
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -17,7 +15,7 @@ from marketplace.audit import services as audit
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import CatalogKind, CatalogVersion, PurchaseItem, VersionStatus
 from marketplace.catalog.rules import GRADES
-from marketplace.common import clock
+from marketplace.common import clock, files
 from marketplace.common.states import transition
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
@@ -47,9 +45,6 @@ from .models import (
     ServiceField,
 )
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-# Evidence is checked by its first bytes, not by the name the browser sends.
-SIGNATURES = {b"%PDF-": "application/pdf", b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 INVITATION_DAYS = 14
 REGISTRATION_FIELDS = ["name", "org_type", "public_class", "budget_funded", "registering_authority", "registered_on",
                        "address", "legal_representative", "contact_name", "contact_phone", "contact_email",
@@ -217,64 +212,20 @@ def in_review_scope(query, user: User):
 
 # -- evidence files ----------------------------------------------------------------------------------------
 
-def documents_folder() -> Path:
-    folder = Path(current_app.instance_path) / "documents"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sniff_type(content: bytes) -> str | None:
-    return next((kind for signature, kind in SIGNATURES.items() if content.startswith(signature)), None)
-
-
-def check_document(filename: str, content: bytes) -> str:
-    """The content type of an acceptable evidence file, or a DomainError a person can fix."""
-    if not content:
-        raise DomainError(_("文件是空的，请重新选择"), field="document")
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise DomainError(_("文件超过 10 MB，请压缩后再上传"), field="document")
-    content_type = sniff_type(content)
-    if content_type is None:
-        raise DomainError(_("“%(name)s” 不是 PDF、JPG 或 PNG 文件", name=filename), field="document")
-    return content_type
-
-
 def store_document(org: Organization, kind: DocumentKind, filename: str, content: bytes, *, by) -> Document:
-    content_type = check_document(filename, content)
-    digest = hashlib.sha256(content).hexdigest()
-    path = documents_folder() / digest
-    if not path.exists():
-        path.write_bytes(content)
-    document = Document(organization=org, kind=kind, original_name=Path(filename).name[:255] or "document",
-                        sha256=digest, content_type=content_type, size=len(content), uploaded_at=clock.now(),
+    stored = files.store(filename, content)
+    document = Document(organization=org, kind=kind, original_name=stored.name, sha256=stored.sha256,
+                        content_type=stored.content_type, size=stored.size, uploaded_at=clock.now(),
                         uploaded_by_id=getattr(by, "id", None))
     db.session.add(document)
     db.session.flush()
     audit.record(by, "organization.document_added", org, data={"document": document.id, "kind": kind.value,
-                                                               "sha256": digest})
+                                                               "sha256": stored.sha256})
     return document
 
 
 def document_path(document: Document) -> Path:
-    return documents_folder() / document.sha256
-
-
-def stash_upload(filename: str, content: bytes) -> str:
-    """Keep a file that passed its own checks while the rest of the form is corrected, so nobody re-selects it."""
-    check_document(filename, content)
-    token = secrets.token_hex(16)
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / token).write_bytes(content)
-    (folder / f"{token}.name").write_text(Path(filename).name, encoding="utf-8")
-    return token
-
-
-def unstash_upload(token: str) -> tuple[str, bytes] | None:
-    folder = Path(current_app.instance_path) / "uploads"
-    if not token or not token.isalnum() or not (folder / token).exists():
-        return None
-    return (folder / f"{token}.name").read_text(encoding="utf-8"), (folder / token).read_bytes()
+    return files.path_of(document.sha256)
 
 
 # -- the team ----------------------------------------------------------------------------------------------

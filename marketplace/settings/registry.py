@@ -42,6 +42,7 @@ SPECS = [
     SettingSpec("procurement.open_tender_threshold", Decimal, Decimal("2000000"),
                 _l("公开招标数额标准"), _l("元"), Decimal("0")),
     SettingSpec("tender.min_period_days", int, 10, _l("磋商最短招标期"), _l("日"), 1, 60),
+    SettingSpec("tender.min_period_days_open", int, 20, _l("公开招标最短等标期"), _l("日"), 1, 90),
     SettingSpec("tender.min_bids_consultation", int, 2, _l("竞争性磋商最少有效响应"), _l("家"), 1, 10),
     SettingSpec("tender.min_bids_open", int, 3, _l("公开招标最少有效投标"), _l("家"), 1, 10),
     SettingSpec("tender.amendment_min_days", int, 3, _l("变更后距截止最少天数"), _l("日"), 1, 30),
