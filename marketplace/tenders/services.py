@@ -1,15 +1,560 @@
 """Tenders: creation from the catalog, method and scoring rules, lifecycle, Q&A, amendments and followers.
 
-Services flush, never commit; the route (or the job runner) owns the transaction.
+Services flush, never commit; the route (or the job runner) owns the transaction. Moves that depend on
+time run in `catch_up`, called both by `jobs tick` and whenever a tender is loaded for a page.
 """
 
-from sqlalchemy import select
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from marketplace.common import clock
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Role, User
+from marketplace.audit import services as audit
+from marketplace.catalog import services as catalog
+from marketplace.catalog.models import BudgetLine
+from marketplace.common import clock, files
+from marketplace.common.money import MoneyError, format_cny, yuan
+from marketplace.common.states import transition
+from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.notifications import services as notifications
+from marketplace.regions.models import GovernmentBody, Region
+from marketplace.settings.services import get_setting
+from marketplace.web import external_url
 
-from .models import Follower, Tender
+from . import policies, rules
+from .models import (
+    TENDER_TRANSITIONS,
+    Amendment,
+    Criterion,
+    Follower,
+    Indicator,
+    Method,
+    Pseudonym,
+    Question,
+    Tender,
+    TenderAction,
+    TenderCondition,
+    TenderDocument,
+    TenderRegion,
+    TenderStatus,
+)
 
+ONE_DAY = timedelta(days=1)
+# Budget held by a tender until it fails or is withdrawn.
+RELEASED_STATES = (TenderStatus.cancelled, TenderStatus.unsuccessful)
+
+
+def _move(tender: Tender, action: TenderAction, *, at: datetime, by, data: dict | None = None) -> None:
+    before = tender.status
+    transition(tender, action, TENDER_TRANSITIONS, at=at, label=_("采购项目"))
+    audit.record(by, f"tender.{action.value}", tender,
+                 data={"from": before.value, "to": tender.status.value, **(data or {})}, at=None)
+
+
+def limits_for(buyer: GovernmentBody) -> rules.Limits:
+    region = buyer.region
+    return rules.Limits(
+        open_threshold=get_setting("procurement.open_tender_threshold", region=region),
+        min_period_days=get_setting("tender.min_period_days", region=region),
+        min_period_days_open=get_setting("tender.min_period_days_open", region=region),
+        min_bids_consultation=get_setting("tender.min_bids_consultation", region=region),
+        min_bids_open=get_setting("tender.min_bids_open", region=region),
+    )
+
+
+# -- budget ------------------------------------------------------------------------------------------------
+
+@dataclass
+class BudgetView:
+    amount: Decimal
+    committed: Decimal
+    source: str
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.committed
+
+
+def budget_view(buyer: GovernmentBody, year: int, item_code: str, *,
+                excluding: Tender | None = None) -> BudgetView | None:
+    line = catalog.budget_line(buyer, year, item_code)
+    if line is None:
+        return None
+    query = select(func.coalesce(func.sum(Tender.budget), 0)).where(
+        Tender.buyer_id == buyer.id, Tender.year == year, Tender.item_code == item_code,
+        Tender.status.not_in(RELEASED_STATES))
+    if excluding is not None and excluding.id is not None:
+        query = query.where(Tender.id != excluding.id)
+    return BudgetView(line.amount, yuan(db.session.scalar(query)), line.source)
+
+
+def _check_purchasable(buyer: GovernmentBody, year: int, item_code: str, budget: Decimal | None, *,
+                       tender: Tender | None = None) -> catalog.Verdict:
+    verdict = catalog.is_purchasable(item_code, buyer, year)
+    if not verdict.ok:
+        raise DomainError(_("不能采购：%(reason)s", reason=verdict.reason), field="item_code")
+    if budget is not None:
+        view = budget_view(buyer, year, item_code, excluding=tender)
+        if budget > view.remaining:
+            raise DomainError(_("预算 %(budget)s 超出该事项预算安排的剩余额度 %(remaining)s"
+                                "（安排 %(amount)s，已用于其他项目 %(used)s）",
+                                budget=format_cny(budget), remaining=format_cny(view.remaining),
+                                amount=format_cny(view.amount), used=format_cny(view.committed)), field="budget")
+    return verdict
+
+
+def parse_budget(raw) -> Decimal:
+    try:
+        amount = yuan(raw)
+    except MoneyError as exc:
+        raise DomainError(_("“%(raw)s” 不是有效金额", raw=raw), field="budget") from exc
+    if amount <= 0:
+        raise DomainError(_("预算金额必须大于零"), field="budget")
+    return amount
+
+
+# -- creation and the wizard's steps ----------------------------------------------------------------------
+
+def create_tender(buyer: GovernmentBody, item_code: str, title: str, budget, *, by, year: int | None = None) -> Tender:
+    """A draft from one item of the buyer's effective purchase catalog, refused with the catalog's reason."""
+    if not policies.can_create_tender(by):
+        raise NotPermitted(_("只有购买主体的工作人员可以发起采购项目"))
+    year = year or clock.today().year
+    amount = parse_budget(budget)
+    _check_purchasable(buyer, year, item_code, amount)
+    item = catalog.effective_catalog(buyer.region, year).get(item_code)
+    now = clock.now()
+    tender = Tender(buyer=buyer, created_by_id=getattr(by, "id", None), year=year, item_code=item_code,
+                    item_name=item.name, title=(title or "").strip() or item.name, budget=amount,
+                    method=Method.open if amount >= limits_for(buyer).open_threshold else Method.consultation,
+                    term_months=12, created_at=now, status=TenderStatus.draft, version=1,
+                    reference=_next_reference(buyer, year),
+                    description=(item.item.description if item.item else "") or "")
+    db.session.add(tender)
+    db.session.flush()
+    if item.item is not None:  # the item's conditions come with it; the buyer may add more
+        for code in catalog.split_codes(item.item.required_conditions):
+            db.session.add(TenderCondition(tender=tender, code=code, required=True, inherited=True))
+        for code in catalog.split_codes(item.item.preferred_conditions):
+            db.session.add(TenderCondition(tender=tender, code=code, required=False, inherited=True))
+    for position, row in enumerate(DEFAULT_CRITERIA):
+        db.session.add(Criterion(tender=tender, position=position, **row))
+    db.session.flush()
+    audit.record(by, "tender.created", tender, data={"item": item_code, "budget": str(amount), "year": year})
+    return tender
+
+
+def _next_reference(buyer: GovernmentBody, year: int) -> str:
+    count = db.session.scalar(select(func.count(Tender.id)).where(Tender.buyer_id == buyer.id, Tender.year == year))
+    return f"ZS{buyer.region.code}-{year}-{count + 1:03d}"
+
+
+DEFAULT_CRITERIA = [
+    {"name": "价格", "weight": 20, "description": "满足要求且价格最低的为评标基准价，价格分=基准价/投标报价×权重",
+     "is_price": True},
+    {"name": "服务方案", "weight": 40, "description": "需求分析准确、目标明确、活动设计可行、与指标对应"},
+    {"name": "团队与专业能力", "weight": 25, "description": "持证社会工作者人数、督导配备、相关项目经验"},
+    {"name": "管理与保障", "weight": 15, "description": "项目管理、档案、风险预案、财务制度"},
+]
+
+
+def ensure_draft(tender: Tender) -> None:
+    if tender.status != TenderStatus.draft:
+        raise DomainError(_("项目已发布，只能通过变更公告修改"))
+
+
+def save_basics(tender: Tender, values: dict, region_ids: list[int], *, by) -> None:
+    ensure_draft(tender)
+    amount = parse_budget(values["budget"])
+    _check_purchasable(tender.buyer, tender.year, tender.item_code, amount, tender=tender)
+    problems = rules.term_problems(values.get("term_months"), values.get("term_justification"))
+    _raise_first(problems)
+    regions = db.session.execute(select(Region).where(Region.id.in_(region_ids))).scalars().all() if region_ids else []
+    for region in regions:
+        if not tender.buyer.region.contains(region):
+            raise DomainError(_("“%(name)s” 不在%(buyer)s的辖区内", name=region.name, buyer=tender.buyer.name),
+                              field="regions")
+    tender.title, tender.description = values["title"].strip(), (values.get("description") or "").strip()
+    tender.budget, tender.term_months = amount, values["term_months"]
+    tender.term_start, tender.deliverables = values.get("term_start"), (values.get("deliverables") or "").strip()
+    tender.term_justification = (values.get("term_justification") or "").strip() or None
+    tender.regions = [TenderRegion(region=region) for region in regions]
+    db.session.flush()
+
+
+def save_method(tender: Tender, method: Method, justification: str | None, *, by) -> None:
+    ensure_draft(tender)
+    _raise_first(rules.method_problems(method, tender.budget, justification, limits_for(tender.buyer)))
+    tender.method = method
+    tender.method_justification = (justification or "").strip() or None
+    db.session.flush()
+
+
+def save_indicators(tender: Tender, rows: list[dict], *, by) -> None:
+    ensure_draft(tender)
+    if not rows:
+        raise DomainError(_("请至少填写一项绩效指标"), field="indicators")
+    tender.indicators = [Indicator(position=i, kind=row["kind"], name=row["name"].strip(),
+                                   comparison=row.get("comparison") or ">=", target=row["target"],
+                                   unit=row["unit"].strip()) for i, row in enumerate(rows)]
+    db.session.flush()
+
+
+def save_conditions(tender: Tender, required: list[str], preferred: list[str], *, by) -> None:
+    """Inherited required conditions stay; the buyer may add conditions from the qualification catalog."""
+    ensure_draft(tender)
+    known = catalog.References.applicable_to(tender.buyer, tender.year).conditions
+    unknown = [code for code in [*required, *preferred] if code not in known]
+    if unknown:
+        raise DomainError(_("资质目录中没有条件：%(codes)s", codes="、".join(unknown)), field="conditions")
+    inherited = {c.code: c for c in tender.conditions if c.inherited}
+    keep = [c for c in inherited.values() if c.required]
+    wanted = {code: True for code in required} | {code: False for code in preferred if code not in required}
+    rows = list(keep)
+    for code, is_required in wanted.items():
+        if code in {c.code for c in rows}:
+            continue
+        old = inherited.get(code)
+        rows.append(TenderCondition(code=code, required=is_required, inherited=old is not None))
+    tender.conditions = rows
+    db.session.flush()
+
+
+def save_criteria(tender: Tender, rows: list[rules.CriterionRow], *, by) -> None:
+    ensure_draft(tender)
+    _raise_first(rules.scoring_problems(rows))
+    tender.criteria = [Criterion(position=i, name=row.name.strip(), weight=row.weight,
+                                 description=row.description.strip(), is_price=row.is_price)
+                       for i, row in enumerate(rows)]
+    db.session.flush()
+
+
+def save_timetable(tender: Tender, enquiry_until, questions_close_at, deadline_at, *, by) -> None:
+    ensure_draft(tender)
+    _raise_first(rules.timetable_problems(tender.method, clock.now(), enquiry_until, questions_close_at,
+                                          deadline_at, limits_for(tender.buyer)))
+    tender.enquiry_until, tender.questions_close_at, tender.deadline_at = enquiry_until, questions_close_at, deadline_at
+    db.session.flush()
+
+
+def add_document(tender: Tender, title: str, filename: str, content: bytes, *, by,
+                 amendment_number: int | None = None) -> TenderDocument:
+    stored = files.store(filename, content, field="document")
+    document = TenderDocument(tender=tender, title=(title or "").strip() or stored.name, original_name=stored.name,
+                              sha256=stored.sha256, content_type=stored.content_type, size=stored.size,
+                              uploaded_at=clock.now(), uploaded_by_id=getattr(by, "id", None),
+                              amendment_number=amendment_number)
+    db.session.add(document)
+    db.session.flush()
+    audit.record(by, "tender.document_added", tender, data={"document": document.id, "sha256": stored.sha256})
+    return document
+
+
+def remove_document(tender: Tender, document: TenderDocument, *, by) -> None:
+    ensure_draft(tender)
+    db.session.delete(document)
+    db.session.flush()
+    audit.record(by, "tender.document_removed", tender, data={"sha256": document.sha256})
+
+
+def link_needs(tender: Tender, need_ids: list[int], *, by) -> None:
+    """The needs this tender answers; they become `planned` when it is published."""
+    from marketplace.needs import services as needs
+
+    ensure_draft(tender)
+    allowed = {need.id: need for need in needs.linkable_needs(tender.buyer)}
+    for need in linked_needs(tender):
+        if need.id not in need_ids and need.status.value in ("submitted", "replied"):
+            need.tender_id = None
+    for need_id in need_ids:
+        if need_id not in allowed:
+            raise DomainError(_("需求 #%(id)d 不能关联到本项目", id=need_id), field="needs")
+        allowed[need_id].tender_id = tender.id
+    db.session.flush()
+
+
+def linked_needs(tender: Tender) -> list:
+    from marketplace.needs.models import Need
+
+    return db.session.execute(select(Need).where(Need.tender_id == tender.id).order_by(Need.id)).scalars().all()
+
+
+def _raise_first(problems: list[rules.Problem]) -> None:
+    if problems:
+        field, message = problems[0]
+        raise DomainError("；".join(m for _f, m in problems), field=field)
+
+
+# -- readiness and publishing -----------------------------------------------------------------------------
+
+STEPS = ["basics", "method", "indicators", "conditions", "scoring", "timetable", "documents"]
+
+
+def readiness(tender: Tender) -> list[tuple[str, str]]:
+    """Every (step, problem) that stops publishing now; an empty list means ready."""
+    problems: list[tuple[str, str]] = []
+    verdict = catalog.is_purchasable(tender.item_code, tender.buyer, tender.year)
+    if not verdict.ok:
+        problems.append(("basics", _("不能采购：%(reason)s", reason=verdict.reason)))
+    else:
+        view = budget_view(tender.buyer, tender.year, tender.item_code, excluding=tender)
+        if tender.budget > view.remaining:
+            problems.append(("basics", _("预算 %(budget)s 超出剩余额度 %(remaining)s", budget=format_cny(tender.budget),
+                                         remaining=format_cny(view.remaining))))
+    if not tender.regions:
+        problems.append(("basics", _("请选择服务区域")))
+    if not tender.deliverables.strip():
+        problems.append(("basics", _("请填写服务内容与交付成果")))
+    problems += [("basics", m) for _f, m in rules.term_problems(tender.term_months, tender.term_justification)]
+    limits = limits_for(tender.buyer)
+    problems += [("method", m) for _f, m in rules.method_problems(tender.method, tender.budget,
+                                                                    tender.method_justification, limits)]
+    if not tender.indicators:
+        problems.append(("indicators", _("请至少填写一项绩效指标")))
+    rows = [rules.CriterionRow(c.name, c.weight, c.description, c.is_price) for c in tender.criteria]
+    problems += [("scoring", m) for _f, m in rules.scoring_problems(rows)]
+    problems += [("timetable", m) for _f, m in rules.timetable_problems(
+        tender.method, clock.now(), tender.enquiry_until, tender.questions_close_at, tender.deadline_at, limits)]
+    return problems
+
+
+def publish(tender: Tender, *, by) -> Tender:
+    if not policies.can_edit_tender(by, tender):
+        raise NotPermitted(_("只有本单位工作人员可以发布草稿项目"))
+    problems = readiness(tender)
+    if problems:
+        raise DomainError(_("还不能发布：%(problems)s", problems="；".join(m for _s, m in problems)))
+    now = clock.now()
+    action = TenderAction.publish if tender.enquiry_until else TenderAction.publish_for_bids
+    tender.published_at = now
+    _move(tender, action, at=now, by=by, data={"budget": str(tender.budget), "method": tender.method.value,
+                                                "deadline": tender.deadline_at.isoformat()})
+    from marketplace.needs import services as needs
+
+    for need in linked_needs(tender):
+        if need.status.value in ("submitted", "replied"):
+            needs.plan(need, tender, by=by)
+    follow(tender, by)
+    return tender
+
+
+def cancel(tender: Tender, reason: str, *, by) -> Tender:
+    if not policies.can_manage_tender(by, tender):
+        raise NotPermitted(_("只有本单位工作人员可以终止项目"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("终止项目须写明理由（理由将公开）"), field="reason")
+    tender.cancel_reason = reason
+    _move(tender, TenderAction.cancel, at=clock.now(), by=by, data={"reason": reason})
+    if tender.status != TenderStatus.draft:
+        tell_followers(tender, _("采购项目“%(title)s”已终止：%(reason)s", title=tender.title, reason=reason))
+    return tender
+
+
+# -- time-driven moves ------------------------------------------------------------------------------------
+
+def catch_up(tender: Tender, now: datetime | None = None) -> bool:
+    """Apply every move whose time has come; True when something changed. Safe to call on every load."""
+    now = now or clock.now()
+    changed = False
+    if tender.status == TenderStatus.enquiry and tender.enquiry_until and now >= tender.enquiry_until:
+        _move(tender, TenderAction.open_bidding, at=tender.enquiry_until, by=None)
+        changed = True
+    if tender.status == TenderStatus.tendering and tender.deadline_at and now >= tender.deadline_at:
+        from marketplace.bids import services as bids
+
+        changed = bids.lapse_unconfirmed(tender, at=tender.deadline_at) > 0 or changed
+        pending = unanswered(tender)
+        if pending:
+            if tender.blocked_notice_at is None:
+                tender.blocked_notice_at = now
+                tell_buyer(tender, _("“%(title)s”已过投标截止时间，但还有 %(n)d 个问题未答复；"
+                                     "答复全部问题后项目才能进入评审",
+                                     title=tender.title, n=len(pending)))
+                audit.record(None, "tender.evaluation_blocked", tender, data={"unanswered": len(pending)})
+                changed = True
+        else:
+            # Opening happens at the deadline; a late last answer moves it when the answer is given.
+            _move(tender, TenderAction.close_bidding, at=max(tender.deadline_at, _last_answer_at(tender)), by=None)
+            changed = True
+    return changed
+
+
+def _last_answer_at(tender: Tender) -> datetime:
+    times = [q.answered_at for q in tender.questions if q.answered_at]
+    return max(times) if times else tender.deadline_at
+
+
+def catch_up_due(now: datetime | None = None) -> int:
+    """Every tender with a move due; the job runs this, and list pages call it before reading."""
+    now = now or clock.now()
+    due = db.session.execute(
+        select(Tender).where(or_(
+            (Tender.status == TenderStatus.enquiry) & (Tender.enquiry_until <= now),
+            (Tender.status == TenderStatus.tendering) & (Tender.deadline_at <= now)
+            & Tender.blocked_notice_at.is_(None),
+        )).with_for_update(skip_locked=True)).scalars().all()
+    return sum(1 for tender in due if catch_up(tender, now))
+
+
+def unanswered(tender: Tender) -> list[Question]:
+    return [q for q in tender.questions if q.answer is None]
+
+
+# -- questions and answers --------------------------------------------------------------------------------
+
+def pseudonym_for(tender: Tender, organization_id: int) -> Pseudonym:
+    existing = db.session.execute(select(Pseudonym).where(
+        Pseudonym.tender_id == tender.id, Pseudonym.organization_id == organization_id)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    number = db.session.scalar(select(func.count(Pseudonym.id)).where(Pseudonym.tender_id == tender.id)) + 1
+    row = Pseudonym(tender_id=tender.id, organization_id=organization_id, number=number)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def ask(tender: Tender, text: str, *, by: User, membership) -> Question:
+    now = clock.now()
+    if not policies.can_ask(by, membership, tender, now):
+        raise NotPermitted(policies.why_cannot_ask(by, membership, tender, now))
+    text = (text or "").strip()
+    if len(text) < 5:
+        raise DomainError(_("请把问题写清楚（至少 5 个字）"), field="text")
+    pseudonym = pseudonym_for(tender, membership.organization_id)
+    question = Question(tender=tender, pseudonym=pseudonym, asked_by_id=by.id, text=text, asked_at=now)
+    db.session.add(question)
+    db.session.flush()
+    # The audit row names the account (the chain must), but never the organization in its data.
+    audit.record(by, "tender.question_asked", tender, data={"question": question.id,
+                                                            "pseudonym": pseudonym.number})
+    follow(tender, by)
+    tell_buyer(tender, _("“%(title)s”收到一个新问题（提问方 %(n)d）", title=tender.title, n=pseudonym.number))
+    return question
+
+
+def answer(question: Question, text: str, *, by: User) -> Question:
+    tender = question.tender
+    if not policies.can_manage_tender(by, tender):
+        raise NotPermitted(_("只有本单位工作人员可以答复问题"))
+    if question.answer is not None:
+        raise DomainError(_("这个问题已经答复过了"), field="answer")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("请填写答复内容"), field="answer")
+    question.answer, question.answered_at, question.answered_by_id = text, clock.now(), by.id
+    db.session.flush()
+    audit.record(by, "tender.question_answered", tender, data={"question": question.id})
+    tell_followers(tender, _("“%(title)s”发布了问题答复（所有人可见）", title=tender.title))
+    if tender.status == TenderStatus.tendering and tender.blocked_notice_at and not unanswered(tender):
+        tender.blocked_notice_at = None
+        catch_up(tender)
+    return question
+
+
+# -- amendments -------------------------------------------------------------------------------------------
+
+AMENDABLE = {
+    "title": _l("项目名称"), "description": _l("项目概述"), "deliverables": _l("服务内容与交付成果"),
+    "budget": _l("预算"), "term_months": _l("服务期限（月）"), "term_start": _l("服务开始日期"),
+    "questions_close_at": _l("提问截止时间"), "deadline_at": _l("投标截止时间"),
+}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return clock.to_local(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, Decimal):
+        return format_cny(value)
+    return str(value)
+
+
+def amendment_min_days(tender: Tender) -> int:
+    return get_setting("tender.amendment_min_days", region=tender.buyer.region)
+
+
+def _change(field: str, before, after) -> dict:
+    return {"field": field, "label": str(AMENDABLE[field]), "before": _shown(before), "after": _shown(after)}
+
+
+def amend(tender: Tender, values: dict, rationale: str, *, by,
+          document: tuple[str, str, bytes] | None = None) -> Amendment:
+    """Change a public tender: versioned, public diff, live bids flagged, deadline pushed to leave N days."""
+    now = clock.now()
+    if not policies.can_amend(by, tender, now):
+        raise NotPermitted(_("只有招标期内、截止时间之前可以发布变更"))
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError(_("请写明变更理由（将公开）"), field="rationale")
+    changes = []
+    for field, new in values.items():
+        if field not in AMENDABLE:
+            raise DomainError(f"field {field} cannot be amended", field=field)
+        if field == "budget":
+            new = parse_budget(new)
+            _check_purchasable(tender.buyer, tender.year, tender.item_code, new, tender=tender)
+            _raise_first(rules.method_problems(tender.method, new, tender.method_justification,
+                                               limits_for(tender.buyer)))
+        if field == "term_months":
+            _raise_first(rules.term_problems(new, tender.term_justification))
+        old = getattr(tender, field)
+        if isinstance(new, str):
+            new = new.strip()
+        if new != old and new is not None and new != "":
+            changes.append(_change(field, old, new))
+            setattr(tender, field, new)
+    if not changes and document is None:
+        raise DomainError(_("没有任何改动"), field="rationale")
+    deadline_before = tender.deadline_at
+    min_days = amendment_min_days(tender)
+    if tender.deadline_at <= now:
+        raise DomainError(_("投标截止时间不能早于现在"), field="deadline_at")
+    tender.deadline_at = rules.extended_deadline(tender.deadline_at, now, min_days)
+    if tender.deadline_at != deadline_before and not any(c["field"] == "deadline_at" for c in changes):
+        changes.append(_change("deadline_at", deadline_before, tender.deadline_at)
+                       | {"note": _("距截止不足 %(n)d 日，截止时间顺延", n=min_days)})
+    if tender.questions_close_at and tender.questions_close_at > tender.deadline_at:
+        tender.questions_close_at = tender.deadline_at
+    _raise_first([(f, m) for f, m in rules.timetable_problems(tender.method, tender.published_at, tender.enquiry_until,
+                                                               tender.questions_close_at, tender.deadline_at,
+                                                               limits_for(tender.buyer))
+                  if f == "questions_close_at"])
+    tender.version += 1
+    number = len(tender.amendments) + 1
+    if document is not None:
+        title, filename, content = document
+        add_document(tender, title, filename, content, by=by, amendment_number=number)
+        changes.append({"field": "documents", "label": str(_("招标文件")), "before": "", "after": title or filename})
+    amendment = Amendment(tender=tender, number=number, rationale=rationale,
+                          changes=json.dumps(changes, ensure_ascii=False), deadline_before=deadline_before,
+                          deadline_after=tender.deadline_at, created_at=now, created_by_id=getattr(by, "id", None))
+    db.session.add(amendment)
+    db.session.flush()
+    audit.record(by, "tender.amended", tender, data={"number": number, "version": tender.version,
+                                                     "fields": [c["field"] for c in changes]})
+    from marketplace.bids import services as bids
+
+    bids.flag_for_reconfirmation(tender, amendment)
+    tell_followers(tender, _("“%(title)s”发布第 %(n)d 号变更公告：%(rationale)s", title=tender.title, n=number,
+                             rationale=rationale))
+    return amendment
+
+
+def amendment_changes(amendment: Amendment) -> list[dict]:
+    return json.loads(amendment.changes)
+
+
+# -- followers and notices --------------------------------------------------------------------------------
 
 def follow(tender: Tender, user) -> Follower:
     """Idempotent: following twice is following once."""
@@ -21,3 +566,106 @@ def follow(tender: Tender, user) -> Follower:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def unfollow(tender: Tender, user) -> None:
+    db.session.execute(Follower.__table__.delete().where(Follower.tender_id == tender.id, Follower.user_id == user.id))
+
+
+def is_following(tender: Tender, user) -> bool:
+    return user.is_authenticated and db.session.scalar(select(func.count(Follower.id)).where(
+        Follower.tender_id == tender.id, Follower.user_id == user.id)) > 0
+
+
+def tell_followers(tender: Tender, message: str) -> int:
+    link = external_url("tenders.show", tender_id=tender.id)
+    users = db.session.execute(select(User).join(Follower, Follower.user_id == User.id)
+                               .where(Follower.tender_id == tender.id)).scalars().all()
+    for user in users:
+        notifications.notify(user, message, link)
+    return len(users)
+
+
+def buyer_staff(tender: Tender) -> list[User]:
+    return db.session.execute(select(User).where(User.body_id == tender.buyer_id, User.role == Role.buyer,
+                                                 User.deactivated_at.is_(None))).scalars().all()
+
+
+def tell_buyer(tender: Tender, message: str) -> None:
+    link = external_url("tenders.show", tender_id=tender.id)
+    for user in buyer_staff(tender):
+        notifications.notify(user, message, link)
+
+
+# -- queries ----------------------------------------------------------------------------------------------
+
+def public_query(filters: dict):
+    query = (select(Tender).where(Tender.status != TenderStatus.draft)
+             .options(selectinload(Tender.buyer).selectinload(GovernmentBody.region)))
+    if filters.get("region"):
+        region = filters["region"]
+        query = query.join(Tender.buyer).join(GovernmentBody.region).where(Region.code.startswith(region.code_prefix))
+    if filters.get("item_code"):
+        query = query.where(Tender.item_code.startswith(filters["item_code"]))
+    if filters.get("method"):
+        query = query.where(Tender.method == filters["method"])
+    if filters.get("status"):
+        query = query.where(Tender.status == filters["status"])
+    if filters.get("budget_min") is not None:
+        query = query.where(Tender.budget >= filters["budget_min"])
+    if filters.get("budget_max") is not None:
+        query = query.where(Tender.budget <= filters["budget_max"])
+    if filters.get("deadline_before") is not None:
+        query = query.where(Tender.deadline_at <= filters["deadline_before"])
+    if filters.get("q"):
+        like = f"%{filters['q']}%"
+        query = query.where(or_(Tender.title.like(like), Tender.reference.like(like)))
+    # Open tenders first (nearest deadline first), then the rest newest first.
+    open_first = case((Tender.status.in_([TenderStatus.enquiry, TenderStatus.tendering]), 0), else_=1)
+    nearest = case((open_first == 0, Tender.deadline_at), else_=None)
+    return query.order_by(open_first, nearest.asc(), Tender.id.desc())
+
+
+def buyer_query(buyer: GovernmentBody, status: TenderStatus | None = None):
+    query = select(Tender).where(Tender.buyer_id == buyer.id)
+    if status is not None:
+        query = query.where(Tender.status == status)
+    return query.order_by(Tender.id.desc())
+
+
+def counts_by_status(buyer: GovernmentBody) -> dict[TenderStatus, int]:
+    rows = db.session.execute(select(Tender.status, func.count(Tender.id)).where(Tender.buyer_id == buyer.id)
+                              .group_by(Tender.status)).all()
+    return dict(rows)
+
+
+def purchasable_items(buyer: GovernmentBody, year: int) -> list[tuple]:
+    """Items of the buyer's effective catalog that have a budget line: (item, BudgetView)."""
+    effective = catalog.effective_catalog(buyer.region, year)
+    lines = db.session.execute(select(BudgetLine).where(
+        BudgetLine.body_id == buyer.id, BudgetLine.year == year)).scalars().all()
+    result = []
+    for line in lines:
+        item = effective.get(line.item_code)
+        if item is not None and not item.negative:
+            result.append((item, budget_view(buyer, year, line.item_code)))
+    return sorted(result, key=lambda pair: pair[0].code)
+
+
+def usages_for_item(item_code: str, region: Region, year: int) -> list:
+    """Public tenders for an item, for the catalog's item page."""
+    tenders = db.session.execute(
+        select(Tender).join(Tender.buyer).join(GovernmentBody.region)
+        .where(Tender.item_code == item_code, Tender.year == year, Tender.status != TenderStatus.draft,
+               Region.code.startswith(region.code_prefix)).order_by(Tender.id.desc()).limit(50)).scalars().all()
+    return [Usage(t.title, external_url("tenders.show", tender_id=t.id), t.reference) for t in tenders]
+
+
+@dataclass
+class Usage:
+    title: str
+    url: str
+    label: str
+
+
+catalog.ITEM_USAGE_PROVIDERS.append(usages_for_item)

@@ -1,0 +1,209 @@
+"""Time-driven moves (jobs tick and lazily on load), anonymous Q&A, blocked evaluation, amendments."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from marketplace.bids.models import Bid, BidStatus
+from marketplace.common import clock, jobs
+from marketplace.errors import DomainError, NotPermitted
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.organizations.services import membership_of
+from marketplace.tenders import services as tenders
+from marketplace.tenders.models import Tender, TenderStatus
+from tests.organizations.conftest import manager_of
+
+
+def _reload(tender_id) -> Tender:
+    db.session.expire_all()
+    return db.session.get(Tender, tender_id)
+
+
+def test_enquiry_opens_for_bids_through_jobs_tick(market, ready_tender):
+    tender = ready_tender(enquiry_days=3)
+    tenders.publish(tender, by=market["buyer"])
+    assert tender.status == TenderStatus.enquiry
+    db.session.commit()
+    clock.advance(timedelta(days=3) - timedelta(seconds=1))
+    assert jobs.tick("tenders.advance")["tenders.advance"] == 0
+    clock.advance(timedelta(seconds=1))
+    assert jobs.tick("tenders.advance")["tenders.advance"] == 1
+    tender = _reload(tender.id)
+    assert tender.status == TenderStatus.tendering and tender.tendering_at == tender.enquiry_until
+    assert jobs.tick("tenders.advance")["tenders.advance"] == 0  # idempotent
+
+
+def test_deadline_moves_to_evaluation_through_jobs_tick(market, ready_tender):
+    tender = ready_tender()
+    tenders.publish(tender, by=market["buyer"])
+    db.session.commit()
+    clock.freeze(tender.deadline_at)
+    jobs.tick("tenders.advance")
+    tender = _reload(tender.id)
+    assert tender.status == TenderStatus.evaluation and tender.evaluation_at == tender.deadline_at
+
+
+def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, client):
+    tender = ready_tender(enquiry_days=2)
+    tenders.publish(tender, by=market["buyer"])
+    db.session.commit()
+    clock.freeze(tender.enquiry_until + timedelta(minutes=1))
+    html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "招标中" in html
+    assert _reload(tender.id).status == TenderStatus.tendering
+    clock.freeze(tender.deadline_at)
+    html = client.get("/tenders/").get_data(as_text=True)  # the list catches up too
+    assert "评审中" in html
+    assert _reload(tender.id).status == TenderStatus.evaluation
+
+
+@pytest.fixture
+def open_tender(market, ready_tender):
+    tender = ready_tender()
+    tenders.publish(tender, by=market["buyer"])
+    db.session.commit()
+    return tender
+
+
+def _ask(tender, org, text="请问服务对象是否包括辖区外的老人？"):
+    member = manager_of(org)
+    return tenders.ask(tender, text, by=member, membership=membership_of(member))
+
+
+def test_askers_are_anonymous_to_the_buyer_and_the_public(market, open_tender, make_org, client):
+    org = make_org(name="东城区阳光社会工作服务中心")
+    other = make_org(name="东城区晨曦社会工作服务中心")
+    first = _ask(open_tender, org)
+    _ask(open_tender, org, "请问每日助餐人次如何统计？")
+    third = _ask(open_tender, other)
+    assert first.pseudonym.number == 1 and third.pseudonym.number == 2
+    db.session.commit()
+    public = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
+    assert "提问方 1" in public and "提问方 2" in public
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(market["buyer"].id), True
+    buyers_view = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
+    for html in (public, buyers_view):
+        assert "阳光" not in html and "晨曦" not in html
+        assert manager_of(org).email not in html and manager_of(other).email not in html
+    assert "发布答复" in buyers_view
+    buyer_notes = db.session.query(Notification).filter_by(user_id=market["buyer"].id).all()
+    assert buyer_notes and not any("阳光" in n.message for n in buyer_notes)
+
+
+def test_questions_close_at_the_clarification_deadline(market, open_tender, make_org):
+    org = make_org()
+    clock.freeze(open_tender.questions_close_at)
+    with pytest.raises(NotPermitted) as error:
+        _ask(open_tender, org)
+    assert "提问已于截止时间关闭" in error.value.message
+
+
+def test_only_verified_organizations_ask(market, open_tender, make_org):
+    with pytest.raises(NotPermitted):
+        _ask(open_tender, make_org(status="pending"))
+
+
+def test_unanswered_questions_block_evaluation_until_answered(market, open_tender, make_org):
+    question = _ask(open_tender, make_org())
+    db.session.commit()
+    clock.freeze(open_tender.deadline_at + timedelta(hours=1))
+    jobs.tick("tenders.advance")
+    tender = _reload(open_tender.id)
+    assert tender.status == TenderStatus.tendering and tender.blocked_notice_at is not None
+    notes = db.session.query(Notification).filter_by(user_id=market["buyer"].id).all()
+    assert any("1 个问题未答复" in n.message for n in notes)
+    jobs.tick("tenders.advance")  # the buyer is told once
+    assert len(db.session.query(Notification).filter(Notification.user_id == market["buyer"].id,
+                                                     Notification.message.like("%未答复%")).all()) == 1
+    tenders.answer(db.session.get(type(question), question.id), "只服务本街道户籍及常住老人", by=market["buyer"])
+    assert tender.status == TenderStatus.evaluation
+
+
+def test_the_buyer_answers_once_and_followers_hear_of_it(market, open_tender, make_org, make_user):
+    resident = make_user("resident")
+    tenders.follow(open_tender, resident)
+    question = _ask(open_tender, make_org())
+    tenders.answer(question, "包括常住老人", by=market["buyer"])
+    with pytest.raises(DomainError):
+        tenders.answer(question, "再答一次", by=market["buyer"])
+    assert any("答复" in n.message for n in db.session.query(Notification).filter_by(user_id=resident.id))
+    with pytest.raises(NotPermitted):
+        tenders.answer(_ask(open_tender, make_org()), "不是本单位", by=make_user("buyer", body_=market["city"]))
+
+
+def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open_tender, make_org):
+    org = make_org()
+    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
+              submitted_at=clock.now(), tender_version=1)
+    withdrawn = Bid(tender_id=open_tender.id, organization_id=make_org().id, status=BidStatus.withdrawn,
+                    submitted_at=clock.now(), tender_version=1)
+    db.session.add_all([bid, withdrawn])
+    db.session.flush()
+    deadline = open_tender.deadline_at
+    clock.freeze(deadline - timedelta(days=1))
+    amendment = tenders.amend(open_tender, {"deliverables": "长者食堂运营；每日助餐≥100人次"},
+                              "根据答疑调整服务量", by=market["buyer"])
+    assert open_tender.deadline_at == clock.now() + timedelta(days=3)
+    assert amendment.deadline_before == deadline and amendment.deadline_after == open_tender.deadline_at
+    assert open_tender.version == 2
+    assert bid.status == BidStatus.needs_reconfirmation and withdrawn.status == BidStatus.withdrawn
+    changes = tenders.amendment_changes(amendment)
+    assert [c["field"] for c in changes] == ["deliverables", "deadline_at"]
+    assert changes[0]["before"] == "长者食堂运营；每日助餐≥80人次" and "100" in changes[0]["after"]
+    member = manager_of(org)
+    assert any("重新确认" in n.message for n in db.session.query(Notification).filter_by(user_id=member.id))
+
+
+def test_an_amendment_far_from_the_deadline_keeps_it(market, open_tender):
+    deadline = open_tender.deadline_at
+    amendment = tenders.amend(open_tender, {"title": "东华门街道长者助餐服务项目（第二版）"}, "更正名称",
+                              by=market["buyer"])
+    assert open_tender.deadline_at == deadline and amendment.deadline_after == deadline
+
+
+def test_unflagged_bids_lapse_at_the_deadline(market, open_tender, make_org):
+    org = make_org()
+    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
+              submitted_at=clock.now(), tender_version=1)
+    db.session.add(bid)
+    db.session.flush()
+    tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
+    db.session.commit()
+    clock.freeze(open_tender.deadline_at)
+    jobs.tick("tenders.advance")
+    db.session.expire_all()
+    assert db.session.get(Bid, bid.id).status == BidStatus.lapsed
+
+
+def test_an_amendment_needs_a_rationale_and_a_change(market, open_tender):
+    with pytest.raises(DomainError) as error:
+        tenders.amend(open_tender, {"title": "新名称"}, " ", by=market["buyer"])
+    assert error.value.field == "rationale"
+    with pytest.raises(DomainError):
+        tenders.amend(open_tender, {"title": open_tender.title}, "没有改动", by=market["buyer"])
+
+
+def test_the_public_page_shows_the_amendment_as_a_diff(market, open_tender, client):
+    tenders.amend(open_tender, {"budget": "280000"}, "预算调整", by=market["buyer"])
+    db.session.commit()
+    html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
+    assert re.search(r"<del[^>]*>¥300,000.00</del>", html) and re.search(r"<ins[^>]*>¥280,000.00</ins>", html)
+    assert "预算调整" in html
+
+
+def test_cancel_needs_a_public_reason(market, open_tender, client):
+    with pytest.raises(DomainError):
+        tenders.cancel(open_tender, "", by=market["buyer"])
+    tenders.cancel(open_tender, "街道机构改革，项目暂停", by=market["buyer"])
+    db.session.commit()
+    assert "街道机构改革，项目暂停" in client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
+
+
+def test_drafts_are_private_to_the_buyer(market, ready_tender, client):
+    tender = ready_tender()
+    db.session.commit()
+    assert client.get(f"/tenders/{tender.id}").status_code == 404
+    assert tender.title not in client.get("/tenders/").get_data(as_text=True)
