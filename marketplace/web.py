@@ -7,7 +7,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from marketplace.common import clock, money
+from marketplace.common import clock, money, privacy
 from marketplace.extensions import db, login_manager
 
 # Pages a user who must enrol in 2FA can still reach before doing so.
@@ -50,7 +50,7 @@ def _template_globals() -> dict:
     from marketplace.notifications.services import unread_count
 
     unread = 0
-    if current_user.is_authenticated:
+    if current_user and current_user.is_authenticated:  # None outside a request (CLI, jobs)
         if "unread" not in g:
             g.unread = unread_count(current_user)
         unread = g.unread
@@ -98,6 +98,7 @@ def register(app) -> None:
     app.before_request(_require_2fa_enrolment)
     app.context_processor(_template_globals)
     app.add_template_filter(money.format_cny, "cny")
+    app.add_template_filter(privacy.mask_phone, "mask_phone")
     app.add_template_filter(local_datetime, "dt")
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(verification_label, "verification_label")

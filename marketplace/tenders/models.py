@@ -93,6 +93,8 @@ class Tender(db.Model):
         CheckConstraint("method != 'single_source' OR method_justification IS NOT NULL",
                         name="single_source_justified"),
         CheckConstraint("status != 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_has_reason"),
+        CheckConstraint("status != 'unsuccessful' OR unsuccessful_reason IS NOT NULL",
+                        name="unsuccessful_has_reason"),
         CheckConstraint("questions_close_at IS NULL OR deadline_at IS NULL OR questions_close_at <= deadline_at",
                         name="questions_close_before_deadline"),
         CheckConstraint("enquiry_until IS NULL OR deadline_at IS NULL OR enquiry_until < deadline_at",
@@ -133,6 +135,9 @@ class Tender(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsuccessful_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(1000))
+    unsuccessful_reason: Mapped[str | None] = mapped_column(String(1000))
+    # Which real procurement a demo tender was modelled on (tender_examples.csv id and URL); empty for real ones.
+    demo_source: Mapped[str | None] = mapped_column(String(500))
     # Set when the deadline passed with questions unanswered and the buyer has been told.
     blocked_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -30,6 +30,7 @@ from marketplace.web import external_url
 
 from . import policies, rules
 from .models import (
+    METHOD_LABELS,
     TENDER_TRANSITIONS,
     Amendment,
     Criterion,
@@ -356,6 +357,18 @@ def cancel(tender: Tender, reason: str, *, by) -> Tender:
     if tender.status != TenderStatus.draft:
         tell_followers(tender, _("采购项目“%(title)s”已终止：%(reason)s", title=tender.title, reason=reason))
     return tender
+
+
+def close_unsuccessful(tender: Tender, valid_bids: int, *, by=None) -> bool:
+    """At opening: fewer valid bids than the method's minimum ends the tender as unsuccessful (废标)."""
+    minimum = limits_for(tender.buyer).min_bids(tender.method)
+    if valid_bids >= minimum:
+        return False
+    tender.unsuccessful_reason = _("有效投标 %(n)d 家，少于%(method)s要求的 %(min)d 家", n=valid_bids,
+                                   method=str(METHOD_LABELS[tender.method]), min=minimum)
+    _move(tender, TenderAction.fail, at=clock.now(), by=by, data={"valid_bids": valid_bids, "minimum": minimum})
+    tell_followers(tender, _("“%(title)s”废标：%(reason)s", title=tender.title, reason=tender.unsuccessful_reason))
+    return True
 
 
 # -- time-driven moves ------------------------------------------------------------------------------------

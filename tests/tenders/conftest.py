@@ -11,7 +11,7 @@ from marketplace.tenders import rules
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import IndicatorKind, Method
 from tests.catalog.conftest import CATALOGS
-from tests.organizations.conftest import make_org, registrar  # noqa: F401  (fixtures)
+from tests.organizations.conftest import confirm_fact, make_org, registrar  # noqa: F401  (fixtures)
 
 
 def _csv(*lines: str) -> bytes:
