@@ -4,6 +4,7 @@ Services flush, never commit; the route (or the job runner) owns the transaction
 time run in `catch_up`, called both by `jobs tick` and whenever a tender is loaded for a page.
 """
 
+import difflib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -564,7 +565,16 @@ def amend(tender: Tender, values: dict, rationale: str, *, by,
 
 
 def amendment_changes(amendment: Amendment) -> list[dict]:
-    return json.loads(amendment.changes)
+    """Each change with its lines marked, so a long text shows what was removed and added, not all of it."""
+    changes = json.loads(amendment.changes)
+    for change in changes:
+        before, after = change["before"].splitlines(), change["after"].splitlines()
+        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+        change["before_lines"], change["after_lines"] = [], []
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            change["before_lines"] += [(op != "equal", line) for line in before[a1:a2]]
+            change["after_lines"] += [(op != "equal", line) for line in after[b1:b2]]
+    return changes
 
 
 # -- followers and notices --------------------------------------------------------------------------------

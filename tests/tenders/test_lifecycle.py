@@ -207,3 +207,15 @@ def test_drafts_are_private_to_the_buyer(market, ready_tender, client):
     db.session.commit()
     assert client.get(f"/tenders/{tender.id}").status_code == 404
     assert tender.title not in client.get("/tenders/").get_data(as_text=True)
+
+
+def test_a_long_text_amendment_marks_only_the_changed_lines(market, open_tender):
+    amendment = tenders.amend(open_tender, {"deliverables": "长者食堂运营\n每日助餐≥100人次\n节假日不停供"},
+                              "调整服务量", by=market["buyer"])
+    change = tenders.amendment_changes(amendment)[0]
+    assert change["before_lines"] == [(True, "长者食堂运营；每日助餐≥80人次")]
+    open_tender.deliverables = "第一行\n第二行"
+    second = tenders.amend(open_tender, {"deliverables": "第一行\n第二行（修订）"}, "修订", by=market["buyer"])
+    change = tenders.amendment_changes(second)[0]
+    assert change["before_lines"] == [(False, "第一行"), (True, "第二行")]
+    assert change["after_lines"] == [(False, "第一行"), (True, "第二行（修订）")]
