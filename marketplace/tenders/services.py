@@ -112,6 +112,11 @@ def _check_purchasable(buyer: GovernmentBody, year: int, item_code: str, budget:
     return verdict
 
 
+def clean_text(value: str | None) -> str:
+    """Text as typed, without surrounding blanks or the browser's CRLF line endings."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
 def parse_budget(raw) -> Decimal:
     try:
         amount = yuan(raw)
@@ -183,10 +188,10 @@ def save_basics(tender: Tender, values: dict, region_ids: list[int], *, by) -> N
         if not tender.buyer.region.contains(region):
             raise DomainError(_("“%(name)s” 不在%(buyer)s的辖区内", name=region.name, buyer=tender.buyer.name),
                               field="regions")
-    tender.title, tender.description = values["title"].strip(), (values.get("description") or "").strip()
+    tender.title, tender.description = clean_text(values["title"]), clean_text(values.get("description"))
     tender.budget, tender.term_months = amount, values["term_months"]
-    tender.term_start, tender.deliverables = values.get("term_start"), (values.get("deliverables") or "").strip()
-    tender.term_justification = (values.get("term_justification") or "").strip() or None
+    tender.term_start, tender.deliverables = values.get("term_start"), clean_text(values.get("deliverables"))
+    tender.term_justification = clean_text(values.get("term_justification")) or None
     tender.regions = [TenderRegion(region=region) for region in regions]
     db.session.flush()
 
@@ -523,8 +528,9 @@ def amend(tender: Tender, values: dict, rationale: str, *, by,
             _raise_first(rules.term_problems(new, tender.term_justification))
         old = getattr(tender, field)
         if isinstance(new, str):
-            new = new.strip()
-        if new != old and new is not None and new != "":
+            new = clean_text(new)
+        # Compared as shown: a form echoes times to the minute and text with its own line endings.
+        if new is not None and new != "" and _shown(new) != _shown(old):
             changes.append(_change(field, old, new))
             setattr(tender, field, new)
     if not changes and document is None:

@@ -219,3 +219,18 @@ def test_a_long_text_amendment_marks_only_the_changed_lines(market, open_tender)
     change = tenders.amendment_changes(second)[0]
     assert change["before_lines"] == [(False, "第一行"), (True, "第二行")]
     assert change["after_lines"] == [(False, "第一行"), (True, "第二行（修订）")]
+
+
+def test_an_unchanged_form_echo_is_not_a_change(market, open_tender):
+    """The amend form sends every field back: CRLF line endings and minute-precision times are not changes."""
+    open_tender.deadline_at = open_tender.deadline_at.replace(second=42)
+    echo = {"deliverables": open_tender.deliverables.replace("；", "；") + "\r\n",
+            "deadline_at": open_tender.deadline_at.replace(second=0), "budget": f"{open_tender.budget:.2f}",
+            "title": open_tender.title + " "}
+    with pytest.raises(DomainError) as error:
+        tenders.amend(open_tender, echo, "只是再提交一次", by=market["buyer"])
+    assert "没有任何改动" in error.value.message
+    open_tender.deliverables = "第一行\n第二行"
+    amendment = tenders.amend(open_tender, {"deliverables": "第一行\r\n第二行\r\n第三行"}, "加一行", by=market["buyer"])
+    assert tenders.amendment_changes(amendment)[0]["after_lines"][-1] == (True, "第三行")
+    assert open_tender.deliverables == "第一行\n第二行\n第三行"
