@@ -18,8 +18,11 @@ BLUEPRINTS = [
     "marketplace.audit.routes",
     "marketplace.settings.routes",
     "marketplace.notifications.routes",
+    "marketplace.tenders.routes",
+    "marketplace.needs.routes",
 ]
-JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs"]
+JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
+               "marketplace.tenders.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

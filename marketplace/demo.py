@@ -26,10 +26,12 @@ DEMO_USERS = [
     ("finance@demo.zhengshe.cn", "区财政局 周静", Role.catalog_admin, ("110101", BodyKind.finance), True),
     ("registrar@demo.zhengshe.cn", "区民政局登记科 陈晨", Role.registrar, ("110101", BodyKind.civil_affairs), True),
     ("buyer@demo.zhengshe.cn", "东华门街道 李娜", Role.buyer, ("110101001", BodyKind.street_office), True),
+    ("district@demo.zhengshe.cn", "区民政局 马骏", Role.buyer, ("110101", BodyKind.civil_affairs), True),
     ("evaluator@demo.zhengshe.cn", "评审专家 赵磊", Role.evaluator, None, False),
     ("org@demo.zhengshe.cn", "社工机构 孙悦", Role.org_member, None, False),
     ("resident@demo.zhengshe.cn", "居民 张伟", Role.resident, None, False),
     ("resident2@demo.zhengshe.cn", "居民 黄芳", Role.resident, None, False),
+    ("grid@demo.zhengshe.cn", "网格员 吴静", Role.grid_worker, None, False),
 ]
 
 def demo_totp_secret(email: str) -> str:
@@ -58,6 +60,15 @@ def load(echo=print) -> list[tuple[str, str, str]]:
     from marketplace.organizations import demo as organizations_demo
 
     organizations_demo.load(*organizations_demo.demo_users())
+    echo("· 群众需求 residents' needs …")
+    from marketplace.needs import demo as needs_demo
+
+    needs_demo.load()
+    echo("· 采购项目 tenders …")
+    from marketplace.tenders import demo as tenders_demo
+
+    tenders_demo.load(_body_for("110101001", BodyKind.street_office), _body_for(DEMO_DISTRICT, BodyKind.civil_affairs),
+                      accounts.find_user("buyer@demo.zhengshe.cn"), accounts.find_user("district@demo.zhengshe.cn"))
     db.session.flush()
     return credentials
 

@@ -1,6 +1,11 @@
 """Helpers shared by every domain's forms and routes."""
 
+from collections.abc import Callable
+
+from flask import flash
+
 from marketplace.errors import DomainError
+from marketplace.extensions import db
 
 
 def show_domain_error(form, exc: DomainError) -> None:
@@ -10,3 +15,23 @@ def show_domain_error(form, exc: DomainError) -> None:
         field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
     else:
         form.form_errors.append(exc.message)
+
+
+def run_form(form, action: Callable[[], object], done: str | None = None) -> bool:
+    """The one way a route acts on a posted form: validate, call the service, commit and say so.
+
+    On a refusal the transaction is rolled back (a service may have changed objects before it said no) and
+    the message goes next to its field; the caller re-renders the form with what the user typed.
+    """
+    if not form.validate_on_submit():
+        return False
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        show_domain_error(form, exc)
+        return False
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True

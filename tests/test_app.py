@@ -41,7 +41,8 @@ def test_demo_loads_one_account_per_role_and_an_intact_audit_chain(app):
 
     credentials = demo.load(echo=lambda *_: None)
     roles = {role for role, _email, _secret in credentials}
-    assert roles == {"platform_admin", "catalog_admin", "registrar", "buyer", "evaluator", "org_member", "resident"}
+    assert roles == {"platform_admin", "catalog_admin", "registrar", "buyer", "evaluator", "org_member", "resident",
+                     "grid_worker"}
     buyer = db.session.query(User).filter_by(email="buyer@demo.zhengshe.cn").one()
     assert buyer.body.name == "北京市东城区东华门街道办事处" and buyer.has_2fa
     assert verify_chain().ok
@@ -60,3 +61,9 @@ def test_demo_publishes_city_and_district_catalogs_with_a_budget(app):
     assert catalog.get("A10").inherited and catalog.get("A1004").negative
     buyer = db.session.query(User).filter_by(email="buyer@demo.zhengshe.cn").one()
     assert is_purchasable("A1001", buyer.body, 2026).ok
+
+
+def test_optional_fields_carry_no_required_or_empty_aria_attributes(client):
+    """A None attribute would render as required="None", which browsers read as required."""
+    html = client.get("/tenders/").get_data(as_text=True)
+    assert '="None"' not in html and "required" not in html

@@ -96,6 +96,26 @@ class Need(db.Model):
     updates: Mapped[list["NeedUpdate"]] = relationship(back_populates="need", order_by="NeedUpdate.id",
                                                        cascade="all, delete-orphan")
 
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_NEED_STATES
+
+    def reply_overdue(self, today: date) -> bool:
+        """No answer of any kind yet, and the reply deadline has passed."""
+        return self.replied_at is None and today > self.reply_due_on
+
+    def close_overdue(self, today: date) -> bool:
+        return self.closed_at is None and today > self.close_due_on
+
+    def overdue(self, today: date) -> bool:
+        return self.reply_overdue(today) or self.close_overdue(today)
+
+    def next_due_on(self) -> date | None:
+        """The deadline the office is working to now: the reply first, then the close."""
+        if not self.is_open:
+            return None
+        return self.reply_due_on if self.replied_at is None else self.close_due_on
+
 
 class NeedPhoto(db.Model):
     __tablename__ = "need_photo"

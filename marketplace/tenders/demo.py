@@ -95,44 +95,41 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
                        "根据社区反馈，补充节假日助餐要求", by=buyer)
 
     # enquiry: a two-year plan published for comment first
-    tender = _draft("T19", street_office, buyer, now - timedelta(days=1), deadline_days=20, enquiry_days=5,
-                    justification="民政服务站需保持社工队伍稳定，参照原方案服务期 2 年")
-    with clock.frozen(now - timedelta(days=1)):
-        services.publish(tender, by=buyer)
+    _published("T19", street_office, buyer, now - timedelta(days=1), deadline_days=20, enquiry_days=5,
+               justification="民政服务站需保持社工队伍稳定，参照原方案服务期 2 年")
 
     # draft, still being written
-    _draft("T18", street_office, buyer, now, deadline_days=12, publish=False)
+    _draft("T18", street_office, buyer, now, deadline_days=12)
 
     # evaluation: the deadline has passed
-    tender = _draft("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
-    with clock.frozen(now - timedelta(days=20)):
-        services.publish(tender, by=buyer)
+    tender = _published("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
     services.catch_up(tender, now)
 
     # cancelled, with its public reason
-    tender = _draft("T14", street_office, buyer, now - timedelta(days=10), deadline_days=15)
-    with clock.frozen(now - timedelta(days=10)):
-        services.publish(tender, by=buyer)
+    tender = _published("T14", street_office, buyer, now - timedelta(days=10), deadline_days=15)
     with clock.frozen(now - timedelta(days=3)):
         services.cancel(tender, "区禁毒办统一采购全区禁毒社工服务，本街道项目终止，预算调剂使用", by=buyer)
 
     # unsuccessful: one valid response where 磋商 needs two (the real example was a second round)
-    tender = _draft("T17", street_office, buyer, now - timedelta(days=30), deadline_days=12)
-    with clock.frozen(now - timedelta(days=30)):
-        services.publish(tender, by=buyer)
+    tender = _published("T17", street_office, buyer, now - timedelta(days=30), deadline_days=12)
     with clock.frozen(now - timedelta(days=17)):
         services.catch_up(tender)
         services.close_unsuccessful(tender, valid_bids=1, by=buyer)
 
     # open tender at the district: above the ¥2,000,000 threshold
-    tender = _draft("T13", district_bureau, district_buyer, now - timedelta(days=2), deadline_days=25)
-    with clock.frozen(now - timedelta(days=2)):
-        services.publish(tender, by=district_buyer)
+    _published("T13", district_bureau, district_buyer, now - timedelta(days=2), deadline_days=25)
     db.session.flush()
 
 
+def _published(example: str, body, buyer, at: datetime, **timetable):
+    tender = _draft(example, body, buyer, at, **timetable)
+    with clock.frozen(at):
+        services.publish(tender, by=buyer)
+    return tender
+
+
 def _draft(example: str, body, buyer, at: datetime, *, deadline_days: int, enquiry_days: int | None = None,
-           justification: str | None = None, publish: bool = True):
+           justification: str | None = None):
     item, title, budget, method, term, deliverables, indicators, url = EXAMPLES[example]
     by = buyer
     with clock.frozen(at):

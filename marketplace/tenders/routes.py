@@ -8,7 +8,7 @@ from sqlalchemy import select
 from marketplace.common import clock, files
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import show_domain_error
+from marketplace.forms import run_form, show_domain_error
 from marketplace.organizations import eligibility as engine
 from marketplace.organizations import services as organizations
 from marketplace.pagination import paginate
@@ -93,22 +93,7 @@ def index():
 
 @bp.get("/<int:tender_id>")
 def show(tender_id):
-    tender = _load(tender_id)
-    membership = organizations.membership_of(current_user)
-    now = clock.now()
-    eligibility = None
-    if membership is not None:
-        eligibility = engine.eligibility(membership.organization, tender, clock.today())
-    return render_template(
-        "tenders/show.html", tender=tender, now=now, membership=membership, eligibility=eligibility,
-        needs=services.linked_needs(tender), limits=services.limits_for(tender.buyer),
-        question_form=QuestionForm(), answer_form=AnswerForm(), follow_form=ConfirmForm(),
-        can_manage=policies.can_manage_tender(current_user, tender),
-        ask_refusal=policies.why_cannot_ask(current_user, membership, tender, now),
-        following=services.is_following(tender, current_user),
-        can_amend=policies.can_amend(current_user, tender, now),
-        can_cancel=policies.can_cancel_tender(current_user, tender),
-        unanswered=services.unanswered(tender))
+    return _show_page(_load(tender_id))
 
 
 @bp.get("/<int:tender_id>/documents/<int:document_id>")
@@ -141,16 +126,11 @@ def follow(tender_id):
 def ask(tender_id):
     tender = _load(tender_id)
     form = QuestionForm()
-    if form.validate_on_submit():
-        try:
-            services.ask(tender, form.text.data, by=current_user, membership=organizations.membership_of(current_user))
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("问题已提交。采购人看到的提问方是匿名编号，答复会向所有人公开"), "success")
-            return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
-    return _show_with(tender, question_form=form), 400
+    if run_form(form, lambda: services.ask(tender, form.text.data, by=current_user,
+                                           membership=organizations.membership_of(current_user)),
+                _("问题已提交。采购人看到的提问方是匿名编号，答复会向所有人公开")):
+        return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
+    return _show_page(tender, question_form=form), 400
 
 
 @bp.post("/<int:tender_id>/questions/<int:question_id>/answer")
@@ -162,26 +142,19 @@ def answer(tender_id, question_id):
     if question is None or question.tender_id != tender.id:
         abort(404)
     form = AnswerForm()
-    if form.validate_on_submit():
-        try:
-            services.answer(question, form.answer.data, by=current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("答复已发布"), "success")
-            return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
-    return _show_with(tender, answer_form=form, answering=question.id), 400
+    if run_form(form, lambda: services.answer(question, form.answer.data, by=current_user), _("答复已发布")):
+        return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
+    return _show_page(tender, answer_form=form, answering=question.id), 400
 
 
-def _show_with(tender, **forms):
-    """Re-render the tender page with a form that failed, keeping what was typed."""
+def _show_page(tender, **forms):
+    """The tender page; after a failed post, with that form and what was typed in it."""
     membership = organizations.membership_of(current_user)
     now = clock.now()
     context = dict(
         tender=tender, now=now, membership=membership, needs=services.linked_needs(tender),
         eligibility=engine.eligibility(membership.organization, tender, clock.today()) if membership else None,
-        limits=services.limits_for(tender.buyer), question_form=QuestionForm(formdata=None),
+        limits=services.limits_for(tender.buyer), question_form=QuestionForm(formdata=None), answering=None,
         answer_form=AnswerForm(formdata=None), follow_form=ConfirmForm(),
         can_manage=policies.can_manage_tender(current_user, tender),
         ask_refusal=policies.why_cannot_ask(current_user, membership, tender, now),
@@ -410,14 +383,7 @@ def cancel(tender_id):
     tender = _load(tender_id)
     require(policies.can_cancel_tender(current_user, tender))
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            services.cancel(tender, form.reason.data, by=current_user)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("项目已终止，理由已公开"), "success")
-            return redirect(url_for(".show", tender_id=tender.id))
+    if run_form(form, lambda: services.cancel(tender, form.reason.data, by=current_user), _("项目已终止，理由已公开")):
+        return redirect(url_for(".show", tender_id=tender.id))
     return render_template("tenders/cancel.html", tender=tender, form=form), 400 if form.errors else 200
 

@@ -1,6 +1,9 @@
 """The create/edit wizard's steps: what each form shows from a draft and what it hands to the services."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from marketplace.errors import DomainError
 
 from . import rules
 from .forms import to_local_input
@@ -40,31 +43,28 @@ def step_form_data(tender: Tender, step: str) -> dict:
 
 def step_values(step: str, form):
     """The submitted step as the services take it; blank table rows are ignored, half-filled ones refused."""
-    from marketplace.errors import DomainError
-
     if step == "basics":
         return {name: getattr(form, name).data for name in ("title", "description", "budget", "term_months",
                                                             "term_start", "term_justification", "deliverables")}
     if step == "indicators":
-        rows = []
-        for number, entry in enumerate(form.rows.entries, start=1):
-            row = entry.form
-            if row.is_blank():
-                continue
-            if not (row.name.data or "").strip() or row.target.data is None or not (row.unit.data or "").strip():
-                raise DomainError(str(_l("第 %(n)d 行：指标、目标值和单位都要填写", n=number)))
-            rows.append({"kind": IndicatorKind(row.kind.data), "name": row.name.data, "comparison": row.comparison.data,
-                         "target": row.target.data, "unit": row.unit.data})
-        return rows
+        return _rows(form, ("name", "target", "unit"), lambda n: _("第 %(n)d 行：指标、目标值和单位都要填写", n=n),
+                     lambda row: {"kind": IndicatorKind(row.kind.data), "name": row.name.data, "unit": row.unit.data,
+                                  "comparison": row.comparison.data, "target": row.target.data})
     if step == "scoring":
-        rows = []
-        for number, entry in enumerate(form.rows.entries, start=1):
-            row = entry.form
-            if row.is_blank():
-                continue
-            if not (row.name.data or "").strip() or row.weight.data is None:
-                raise DomainError(str(_l("第 %(n)d 行：评分因素和分值都要填写", n=number)))
-            rows.append(rules.CriterionRow(row.name.data, row.weight.data, row.description.data or "",
-                                           bool(row.is_price.data)))
-        return rows
+        return _rows(form, ("name", "weight"), lambda n: _("第 %(n)d 行：评分因素和分值都要填写", n=n),
+                     lambda row: rules.CriterionRow(row.name.data, row.weight.data, row.description.data or "",
+                                                    bool(row.is_price.data)))
     return None
+
+
+def _rows(form, required: tuple[str, ...], incomplete, build) -> list:
+    """The filled rows of a table form; blank rows are skipped and a half-filled one is refused by its number."""
+    rows = []
+    for number, entry in enumerate(form.rows.entries, start=1):
+        row = entry.form
+        if row.is_blank():
+            continue
+        if any(not str(getattr(row, name).data or "").strip() for name in required):
+            raise DomainError(incomplete(number))
+        rows.append(build(row))
+    return rows

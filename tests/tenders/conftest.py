@@ -6,6 +6,7 @@ import pytest
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import CatalogKind
 from marketplace.common import clock
+from marketplace.extensions import db
 from marketplace.regions.models import BodyKind
 from marketplace.tenders import rules
 from marketplace.tenders import services as tenders
@@ -66,6 +67,14 @@ def ready_tender(market):
         return tender
 
     return make
+
+
+@pytest.fixture
+def open_tender(market, ready_tender):
+    tender = ready_tender()
+    tenders.publish(tender, by=market["buyer"])
+    db.session.commit()
+    return tender
 
 
 @pytest.fixture

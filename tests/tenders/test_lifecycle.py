@@ -59,14 +59,6 @@ def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, clien
     assert _reload(tender.id).status == TenderStatus.evaluation
 
 
-@pytest.fixture
-def open_tender(market, ready_tender):
-    tender = ready_tender()
-    tenders.publish(tender, by=market["buyer"])
-    db.session.commit()
-    return tender
-
-
 def _ask(tender, org, text="请问服务对象是否包括辖区外的老人？"):
     member = manager_of(org)
     return tenders.ask(tender, text, by=member, membership=membership_of(member))

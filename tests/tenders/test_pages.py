@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
-
 from marketplace.catalog.models import CatalogVersion, PurchaseItem
 from marketplace.common import clock
 from marketplace.extensions import db
@@ -16,14 +14,6 @@ def _sign_in(client, user):
     db.session.commit()
     with client.session_transaction() as session:
         session["_user_id"], session["_fresh"] = str(user.id), True
-
-
-@pytest.fixture
-def open_tender(market, ready_tender):
-    tender = ready_tender()
-    tenders.publish(tender, by=market["buyer"])
-    db.session.commit()
-    return tender
 
 
 def test_only_buyers_start_tenders(client, market, make_user):

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_needs_tenders
 Revises: 0003_organizations
-Create Date: 2026-11-23 17:20:24.401988
+Create Date: 2026-11-23 17:25:58.599717
 
 """
 from alembic import op
@@ -50,9 +50,12 @@ def upgrade():
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
     sa.Column('unsuccessful_at', sa.DateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=1000), nullable=True),
+    sa.Column('unsuccessful_reason', sa.String(length=1000), nullable=True),
+    sa.Column('demo_source', sa.String(length=500), nullable=True),
     sa.Column('blocked_notice_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("method != 'single_source' OR method_justification IS NOT NULL", name=op.f('ck_tender_single_source_justified')),
     sa.CheckConstraint("status != 'cancelled' OR cancel_reason IS NOT NULL", name=op.f('ck_tender_cancel_has_reason')),
+    sa.CheckConstraint("status != 'unsuccessful' OR unsuccessful_reason IS NOT NULL", name=op.f('ck_tender_unsuccessful_has_reason')),
     sa.CheckConstraint('budget > 0', name=op.f('ck_tender_budget_positive')),
     sa.CheckConstraint('enquiry_until IS NULL OR deadline_at IS NULL OR enquiry_until < deadline_at', name=op.f('ck_tender_enquiry_before_deadline')),
     sa.CheckConstraint('questions_close_at IS NULL OR deadline_at IS NULL OR questions_close_at <= deadline_at', name=op.f('ck_tender_questions_close_before_deadline')),
