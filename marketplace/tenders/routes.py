@@ -60,7 +60,7 @@ def _labels() -> dict:
 
 def _load(tender_id: int) -> Tender:
     """The tender as it stands now: time-driven moves are applied before anyone sees it."""
-    tender = db.session.get(Tender, tender_id)
+    tender = db.session.get(Tender, tender_id, options=services.PAGE_LOAD)
     if tender is None or not policies.can_view_tender(current_user, tender):
         abort(404)
     if services.catch_up(tender):

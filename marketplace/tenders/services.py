@@ -13,7 +13,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
@@ -624,6 +624,13 @@ def tell_buyer(tender: Tender, message: str) -> None:
     link = external_url("tenders.show", tender_id=tender.id)
     for user in buyer_staff(tender):
         notifications.notify(user, message, link)
+
+
+# Everything the tender page shows, loaded up front rather than one row at a time.
+PAGE_LOAD = [selectinload(Tender.questions).joinedload(Question.pseudonym), selectinload(Tender.amendments),
+             selectinload(Tender.documents), selectinload(Tender.indicators), selectinload(Tender.criteria),
+             selectinload(Tender.conditions), selectinload(Tender.regions).joinedload(TenderRegion.region),
+             joinedload(Tender.buyer).joinedload(GovernmentBody.region)]
 
 
 # -- queries ----------------------------------------------------------------------------------------------

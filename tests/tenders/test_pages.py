@@ -164,3 +164,24 @@ def test_the_checklist_on_the_tender_page_follows_the_organization(client, marke
     _sign_in(client, manager_of(make_org(status="pending")))
     html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert "目前不符合，不能投标" in html and "尚未通过" in html
+
+
+def test_the_tender_page_costs_the_same_for_one_question_or_six(client, market, open_tender, make_org,
+                                                                 count_queries):
+    from marketplace.organizations.services import membership_of
+
+    def ask(n):
+        for i in range(n):
+            member = manager_of(make_org())
+            tenders.ask(open_tender, f"第 {i} 个问题：服务对象如何确定？", by=member, membership=membership_of(member))
+        db.session.commit()
+
+    ask(1)
+    client.get(f"/tenders/{open_tender.id}")
+    with count_queries() as one:
+        client.get(f"/tenders/{open_tender.id}")
+    ask(5)
+    client.get(f"/tenders/{open_tender.id}")
+    with count_queries() as six:
+        html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
+    assert "提问方 6" in html and six.count == one.count
