@@ -12,6 +12,7 @@ from marketplace.audit import services as audit
 from marketplace.common import clock
 from marketplace.common.money import yuan
 from marketplace.common.states import transition
+from marketplace.common.wording import join_clauses, join_items
 from marketplace.errors import DomainError, InvalidTransition
 from marketplace.extensions import db
 from marketplace.regions import services as regions
@@ -68,7 +69,7 @@ def publish(version: CatalogVersion, *, by) -> CatalogVersion:
         problems = [f"{item.code}：{problem}" for item in version.purchase_items
                     for problem in references.problems(_references_of(item))]
         if problems:
-            raise DomainError(_("不能发布：%(problems)s", problems="；".join(problems)))
+            raise DomainError(_("不能发布：%(problems)s", problems=join_clauses(problems)))
     now = clock.now()
     current = published_version(version.issuer, version.year, version.kind)
     if current is not None:
@@ -162,7 +163,7 @@ class Verdict:
 
     @property
     def reason(self) -> str:
-        return "；".join(check.message for check in self.checks if not check.passed)
+        return join_clauses(check.message for check in self.checks if not check.passed)
 
 
 def is_purchasable(item_code: str, body: GovernmentBody, year: int) -> Verdict:
@@ -347,7 +348,7 @@ def save_item(version: CatalogVersion, values: dict, *, by, item=None):
             raise DomainError(_("上级编码 “%(parent)s” 不存在", parent=clean["parent_code"]), field="code")
         problems = References.applicable_to(version.issuer, version.year).problems(clean)
         if problems:
-            raise DomainError("；".join(problems))
+            raise DomainError(join_clauses(problems))
     if item is None:
         item = catalog_io.MODELS[version.kind](version=version)
         db.session.add(item)
@@ -363,7 +364,7 @@ def delete_item(version: CatalogVersion, item, *, by) -> None:
     ensure_editable(version)
     children = [i.code for i in version.purchase_items if i.parent_code == item.code]
     if children:
-        raise DomainError(_("请先删除或移走下级事项：%(codes)s", codes="、".join(children)))
+        raise DomainError(_("请先删除或移走下级事项：%(codes)s", codes=join_items(children)))
     version.items.remove(item)
     db.session.flush()
     audit.record(by, "catalog.item_deleted", version, data={"code": item.code})
@@ -443,9 +444,9 @@ class References:
         missing_functions = [code for code in split_codes(values["function_codes"]) if code not in self.functions]
         problems = []
         if missing_conditions:
-            problems.append(_("资质条件 %(codes)s 不在适用的已发布资质目录中", codes="、".join(missing_conditions)))
+            problems.append(_("资质条件 %(codes)s 不在适用的已发布资质目录中", codes=join_items(missing_conditions)))
         if missing_functions:
-            problems.append(_("职能事项 %(codes)s 不在适用的已发布职能转移目录中", codes="、".join(missing_functions)))
+            problems.append(_("职能事项 %(codes)s 不在适用的已发布职能转移目录中", codes=join_items(missing_functions)))
         return problems
 
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.catalog import rules
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import PurchaseItem, QualificationCondition
+from marketplace.common.wording import join_items
 
 from .models import (
     ORG_STATUS_LABELS,
@@ -113,7 +114,7 @@ def requirement_text(clause: rules.Clause) -> str:
         return _("%(label)s：须为“是”", label=label)
     if clause.op == "not":
         return _("%(label)s：须为“否”", label=label)
-    value = "、".join(clause.value) if clause.op == "in" else str(clause.value)
+    value = join_items(clause.value) if clause.op == "in" else str(clause.value)
     return _("%(label)s%(requirement)s", label=label, requirement=str(_WORDS[field_.kind][clause.op]) % value)
 
 

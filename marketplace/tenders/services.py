@@ -22,6 +22,7 @@ from marketplace.catalog.models import BudgetLine
 from marketplace.common import clock, files
 from marketplace.common.money import MoneyError, format_cny, yuan
 from marketplace.common.states import transition
+from marketplace.common.wording import join_clauses, join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -220,7 +221,7 @@ def save_conditions(tender: Tender, required: list[str], preferred: list[str], *
     known = catalog.References.applicable_to(tender.buyer, tender.year).conditions
     unknown = [code for code in [*required, *preferred] if code not in known]
     if unknown:
-        raise DomainError(_("资质目录中没有条件：%(codes)s", codes="、".join(unknown)), field="conditions")
+        raise DomainError(_("资质目录中没有条件：%(codes)s", codes=join_items(unknown)), field="conditions")
     inherited = {c.code: c for c in tender.conditions if c.inherited}
     keep = [c for c in inherited.values() if c.required]
     wanted = {code: True for code in required} | {code: False for code in preferred if code not in required}
@@ -296,7 +297,7 @@ def linked_needs(tender: Tender) -> list:
 def _raise_first(problems: list[rules.Problem]) -> None:
     if problems:
         field, message = problems[0]
-        raise DomainError("；".join(m for _f, m in problems), field=field)
+        raise DomainError(join_clauses(m for _f, m in problems), field=field)
 
 
 # -- readiness and publishing -----------------------------------------------------------------------------
@@ -337,7 +338,7 @@ def publish(tender: Tender, *, by) -> Tender:
         raise NotPermitted(_("只有本单位工作人员可以发布草稿项目"))
     problems = readiness(tender)
     if problems:
-        raise DomainError(_("还不能发布：%(problems)s", problems="；".join(m for _s, m in problems)))
+        raise DomainError(_("还不能发布：%(problems)s", problems=join_clauses(m for _s, m in problems)))
     now = clock.now()
     action = TenderAction.publish if tender.enquiry_until else TenderAction.publish_for_bids
     tender.published_at = now

@@ -226,3 +226,36 @@ def test_an_unchanged_form_echo_is_not_a_change(market, open_tender):
     amendment = tenders.amend(open_tender, {"deliverables": "第一行\r\n第二行\r\n第三行"}, "加一行", by=market["buyer"])
     assert tenders.amendment_changes(amendment)[0]["after_lines"][-1] == (True, "第三行")
     assert open_tender.deliverables == "第一行\n第二行\n第三行"
+
+
+def test_a_reconfirmed_bid_stays_live_at_the_deadline(market, open_tender, make_org):
+    from marketplace.bids import services as bids
+
+    org = make_org()
+    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
+              submitted_at=clock.now(), tender_version=1)
+    db.session.add(bid)
+    db.session.flush()
+    tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
+    bids.reconfirm(bid, open_tender, by=manager_of(org))
+    assert bid.status == BidStatus.submitted and bid.tender_version == 2
+    db.session.commit()
+    clock.freeze(open_tender.deadline_at)
+    jobs.tick("tenders.advance")
+    db.session.expire_all()
+    assert db.session.get(Bid, bid.id).status == BidStatus.submitted
+
+
+def test_one_live_bid_per_organization_and_tender(market, open_tender, make_org):
+    from sqlalchemy.exc import IntegrityError
+
+    org = make_org()
+    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.withdrawn,
+                       submitted_at=clock.now()))
+    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
+                       submitted_at=clock.now()))
+    db.session.flush()  # a withdrawn bid and a live one may coexist
+    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.needs_reconfirmation,
+                       submitted_at=clock.now()))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
