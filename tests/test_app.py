@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 
 from marketplace import create_app
@@ -67,3 +70,21 @@ def test_optional_fields_carry_no_required_or_empty_aria_attributes(client):
     """A None attribute would render as required="None", which browsers read as required."""
     html = client.get("/tenders/").get_data(as_text=True)
     assert '="None"' not in html and "required" not in html
+
+
+def test_a_fresh_app_knows_every_model_that_the_migrations_create(app):
+    """`flask db check` compares migrations with the models the app has imported; a model that only a lazy
+    import would load looks like a table to drop. Ask a fresh interpreter what create_app() registers."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import inspect
+
+    script = ("from marketplace import create_app; from marketplace.extensions import db; create_app();"
+              "print(' '.join(sorted(db.metadata.tables)))")
+    env = {**os.environ, "DATABASE_URL": "sqlite://"}
+    registered = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                    env=env, cwd=Path(__file__).resolve().parents[1]).stdout.split())
+    with app.app_context():
+        migrated = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    assert migrated - registered == set()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
+from marketplace.bids import services as bids
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import BudgetLine
 from marketplace.common import clock, files
@@ -388,8 +389,6 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
         _move(tender, TenderAction.open_bidding, at=tender.enquiry_until, by=None)
         changed = True
     if tender.status == TenderStatus.tendering and tender.deadline_at and now >= tender.deadline_at:
-        from marketplace.bids import services as bids
-
         changed = bids.lapse_unconfirmed(tender, at=tender.deadline_at) > 0 or changed
         pending = unanswered(tender)
         if pending:
@@ -563,8 +562,6 @@ def amend(tender: Tender, values: dict, rationale: str, *, by,
     db.session.flush()
     audit.record(by, "tender.amended", tender, data={"number": number, "version": tender.version,
                                                      "fields": [c["field"] for c in changes]})
-    from marketplace.bids import services as bids
-
     bids.flag_for_reconfirmation(tender, amendment)
     tell_followers(tender, _("“%(title)s”发布第 %(n)d 号变更公告：%(rationale)s", title=tender.title, n=number,
                              rationale=rationale))
