@@ -185,3 +185,41 @@ def test_the_tender_page_costs_the_same_for_one_question_or_six(client, market, 
     with count_queries() as six:
         html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert "提问方 6" in html and six.count == one.count
+
+
+def test_documents_are_uploaded_in_the_wizard_and_downloaded_by_anyone(client, market, ready_tender):
+    import hashlib
+    import io
+
+    from tests.organizations.conftest import PDF
+
+    tender = ready_tender()
+    _sign_in(client, market["buyer"])
+    token = client.csrf_token(f"/tenders/{tender.id}/edit/documents")
+    response = client.post(f"/tenders/{tender.id}/edit/documents", data={
+        "csrf_token": token, "title": "采购需求书", "stay": "1",
+        "document": (io.BytesIO(b"not a pdf"), "需求书.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "不是 PDF、JPG 或 PNG 文件" in response.get_data(as_text=True)
+    response = client.post(f"/tenders/{tender.id}/edit/documents", data={
+        "csrf_token": token, "title": "采购需求书", "stay": "1",
+        "document": (io.BytesIO(PDF), "需求书.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    tenders.publish(db.session.get(Tender, tender.id), by=market["buyer"])
+    db.session.commit()
+    with client.session_transaction() as session:
+        session.clear()
+    html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "采购需求书" in html and hashlib.sha256(PDF).hexdigest()[:16] in html
+    document = db.session.get(Tender, tender.id).documents[0]
+    download = client.get(f"/tenders/{tender.id}/documents/{document.id}")
+    assert download.status_code == 200 and download.data == PDF
+
+
+def test_the_deadline_filter(client, market, ready_tender):
+    now = clock.now()
+    tenders.publish(ready_tender(budget="10000"), by=market["buyer"])
+    db.session.commit()
+    soon = clock.to_local(now + timedelta(days=20)).date().isoformat()
+    early = clock.to_local(now + timedelta(days=5)).date().isoformat()
+    assert "长者助餐" in client.get(f"/tenders/?deadline_before={soon}").get_data(as_text=True)
+    assert "长者助餐" not in client.get(f"/tenders/?deadline_before={early}").get_data(as_text=True)
