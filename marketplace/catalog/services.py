@@ -498,3 +498,13 @@ def items_referring_to(version: CatalogVersion, code: str) -> list[PurchaseItem]
         .order_by(PurchaseItem.code)).scalars().all()
     columns = [column] if column else ["required_conditions", "preferred_conditions"]
     return [item for item in items if any(code in split_codes(getattr(item, c)) for c in columns)]
+
+
+def item_choices(year: int) -> list[tuple[str, str]]:
+    """Purchase items (level 2 and below, not negative) published anywhere this year, one per code, for pickers."""
+    rows = db.session.execute(
+        select(PurchaseItem.code, PurchaseItem.name).join(PurchaseItem.version)
+        .where(CatalogVersion.year == year, CatalogVersion.status == VersionStatus.published,
+               CatalogVersion.kind == CatalogKind.purchase, PurchaseItem.level >= 2, PurchaseItem.negative.is_(False))
+        .order_by(PurchaseItem.code)).all()
+    return list({code: (code, f"{code} {name}") for code, name in rows}.values())

@@ -6,7 +6,6 @@ from datetime import date
 from sqlalchemy import and_, case, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from marketplace.catalog.models import CatalogKind, CatalogVersion, PurchaseItem, VersionStatus
 from marketplace.extensions import db
 from marketplace.regions.models import GovernmentBody, Region, RegionLevel
 
@@ -63,16 +62,6 @@ def office_query(body: GovernmentBody | None):
 def escalated_query(body: GovernmentBody):
     """Overdue needs escalated to this (district) body for supervision."""
     return _desk_order(select(Need).where(Need.escalated_to_id == body.id))
-
-
-def category_choices(year: int) -> list[tuple[str, str]]:
-    """Purchase-catalog items (level 2 and below) published anywhere this year, one per code, not negative."""
-    rows = db.session.execute(
-        select(PurchaseItem.code, PurchaseItem.name).join(PurchaseItem.version)
-        .where(CatalogVersion.year == year, CatalogVersion.status == VersionStatus.published,
-               CatalogVersion.kind == CatalogKind.purchase, PurchaseItem.level >= 2, PurchaseItem.negative.is_(False))
-        .order_by(PurchaseItem.code)).all()
-    return list({code: (code, f"{code} {name}") for code, name in rows}.values())
 
 
 def community_choices() -> list[tuple[str, str]]:

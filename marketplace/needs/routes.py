@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
+from marketplace.catalog import services as catalog
 from marketplace.common import clock, files
 from marketplace.common.states import allowed_actions
 from marketplace.errors import DomainError
@@ -28,7 +29,7 @@ def index():
     form = NeedFilterForm(request.args)
     today = clock.today()
     form.area.choices = [("", _("全部")), *queries.area_choices()]
-    form.category.choices = [("", _("全部")), *queries.category_choices(today.year)]
+    form.category.choices = [("", _("全部")), *catalog.item_choices(today.year)]
     status = next((s for s in NeedStatus if s.value == form.status.data), None)
     page = paginate(queries.public_query(
         today=today, status=status, region=region_by_code(form.area.data) if form.area.data else None,
@@ -92,7 +93,7 @@ def new():
 def _need_form() -> NeedForm:
     form = NeedForm()
     form.community.choices = [("", _("请选择社区")), *queries.community_choices()]
-    form.item_code.choices = [("", _("请选择类别")), *queries.category_choices(clock.today().year)]
+    form.item_code.choices = [("", _("请选择类别")), *catalog.item_choices(clock.today().year)]
     return form
 
 

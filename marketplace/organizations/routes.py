@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
+from marketplace.catalog import services as catalog
 from marketplace.catalog.models import PurchaseItem
 from marketplace.common import clock, files
 from marketplace.errors import DomainError
@@ -38,7 +39,7 @@ def directory():
     form = DirectoryFilterForm(request.args)
     today = clock.today()
     form.region.choices = [("", _("全部")), *services.region_choices()]
-    form.field.choices = [("", _("全部")), *services.field_choices(today.year)]
+    form.field.choices = [("", _("全部")), *catalog.item_choices(today.year)]
     page = paginate(services.directory_query(
         org_type=OrgType(form.org_type.data) if form.org_type.data else None,
         region=region_by_code(form.region.data) if form.region.data else None,
@@ -107,7 +108,7 @@ def edit():
 def _registration_form(obj=None) -> RegistrationForm:
     form = RegistrationForm(obj=obj)
     form.region_code.choices = services.region_choices()
-    form.service_fields.choices = services.field_choices(clock.today().year)
+    form.service_fields.choices = catalog.item_choices(clock.today().year)
     return form
 
 

@@ -13,7 +13,6 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import normalize_email
 from marketplace.audit import services as audit
 from marketplace.catalog import services as catalog
-from marketplace.catalog.models import CatalogKind, CatalogVersion, PurchaseItem, VersionStatus
 from marketplace.catalog.rules import GRADES
 from marketplace.common import clock, files
 from marketplace.common.states import transition
@@ -318,16 +317,6 @@ def region_choices() -> list[tuple[str, str]]:
     regions = db.session.execute(select(Region).where(Region.level.in_([RegionLevel.district, RegionLevel.street]))
                                  .order_by(Region.code)).scalars().all()
     return [(r.code, r.full_name) for r in regions]
-
-
-def field_choices(year: int) -> list[tuple[str, str]]:
-    """Purchase-catalog items (level 2 and below) published anywhere this year, one per code."""
-    rows = db.session.execute(
-        select(PurchaseItem.code, PurchaseItem.name).join(PurchaseItem.version)
-        .where(CatalogVersion.year == year, CatalogVersion.status == VersionStatus.published,
-               CatalogVersion.kind == CatalogKind.purchase, PurchaseItem.level >= 2, PurchaseItem.negative.is_(False))
-        .order_by(PurchaseItem.code)).all()
-    return list({code: (code, f"{code} {name}") for code, name in rows}.values())
 
 
 def current_grades(org_ids: list[int], day: date) -> dict[int, str]:

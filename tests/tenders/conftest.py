@@ -83,3 +83,18 @@ def criteria():
         return [rules.CriterionRow("价格", price, "", True),
                 *(rules.CriterionRow(name, weight, f"{name}的得分标准") for name, weight in others)]
     return rows
+
+
+@pytest.fixture
+def submitted_bid(open_tender, make_org):  # noqa: F811 (the fixture, not the import)
+    """A live bid on the open tender by a fresh verified organization (its content comes with the bid workflow)."""
+    from marketplace.bids.models import Bid, BidStatus
+
+    def make(tender=None):
+        bid = Bid(tender_id=(tender or open_tender).id, organization_id=make_org().id, status=BidStatus.submitted,
+                  submitted_at=clock.now(), tender_version=(tender or open_tender).version)
+        db.session.add(bid)
+        db.session.flush()
+        return bid
+
+    return make

@@ -126,14 +126,10 @@ def test_the_buyer_answers_once_and_followers_hear_of_it(market, open_tender, ma
         tenders.answer(_ask(open_tender, make_org()), "不是本单位", by=make_user("buyer", body_=market["city"]))
 
 
-def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open_tender, make_org):
-    org = make_org()
-    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
-              submitted_at=clock.now(), tender_version=1)
-    withdrawn = Bid(tender_id=open_tender.id, organization_id=make_org().id, status=BidStatus.withdrawn,
-                    submitted_at=clock.now(), tender_version=1)
-    db.session.add_all([bid, withdrawn])
-    db.session.flush()
+def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open_tender, make_org, submitted_bid):
+    bid, withdrawn = submitted_bid(), submitted_bid()
+    withdrawn.status = BidStatus.withdrawn
+    org = bid.organization
     deadline = open_tender.deadline_at
     clock.freeze(deadline - timedelta(days=1))
     amendment = tenders.amend(open_tender, {"deliverables": "长者食堂运营；每日助餐≥100人次"},
@@ -156,12 +152,8 @@ def test_an_amendment_far_from_the_deadline_keeps_it(market, open_tender):
     assert open_tender.deadline_at == deadline and amendment.deadline_after == deadline
 
 
-def test_unflagged_bids_lapse_at_the_deadline(market, open_tender, make_org):
-    org = make_org()
-    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
-              submitted_at=clock.now(), tender_version=1)
-    db.session.add(bid)
-    db.session.flush()
+def test_unflagged_bids_lapse_at_the_deadline(market, open_tender, submitted_bid):
+    bid = submitted_bid()
     tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
     db.session.commit()
     clock.freeze(open_tender.deadline_at)
@@ -228,14 +220,11 @@ def test_an_unchanged_form_echo_is_not_a_change(market, open_tender):
     assert open_tender.deliverables == "第一行\n第二行\n第三行"
 
 
-def test_a_reconfirmed_bid_stays_live_at_the_deadline(market, open_tender, make_org):
+def test_a_reconfirmed_bid_stays_live_at_the_deadline(market, open_tender, submitted_bid):
     from marketplace.bids import services as bids
 
-    org = make_org()
-    bid = Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
-              submitted_at=clock.now(), tender_version=1)
-    db.session.add(bid)
-    db.session.flush()
+    bid = submitted_bid()
+    org = bid.organization
     tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
     bids.reconfirm(bid, open_tender, by=manager_of(org))
     assert bid.status == BidStatus.submitted and bid.tender_version == 2
