@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "marketplace.settings.routes",
     "marketplace.notifications.routes",
     "marketplace.tenders.routes",
+    "marketplace.bids.routes",
     "marketplace.needs.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",

@@ -17,6 +17,18 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_master_key() -> str:
+    # Generated once per checkout for development; production must bring its own (and keep it safe:
+    # sealed bids cannot be opened without it).
+    from cryptography.fernet import Fernet
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "master-key"
+    if not path.exists():
+        path.write_text(Fernet.generate_key().decode())
+    return path.read_text().strip()
+
+
 def _database_url(url: str | None) -> str:
     if not url:
         INSTANCE_DIR.mkdir(exist_ok=True)
@@ -31,6 +43,8 @@ def _database_url(url: str | None) -> str:
 class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Wraps the keys that seal bids (and other data encrypted at rest); never stored in the database.
+    MASTER_KEY = os.environ.get("MASTER_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -70,6 +84,7 @@ class ProductionConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    MASTER_KEY = "QmfCqQ4lc3rT8tgfr4TdRzJ1WdJcV2nRk0tzsDc9sWc="  # tests only
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
@@ -90,3 +105,7 @@ def load_config(app, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = _dev_secret_key()
     if env == "production" and len(app.config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY is too short for production: use at least 32 random characters.")
+    if not app.config.get("MASTER_KEY"):
+        if env == "production":
+            raise RuntimeError("MASTER_KEY must be set in production: a Fernet key (32 url-safe base64 bytes).")
+        app.config["MASTER_KEY"] = _dev_master_key()

@@ -29,6 +29,7 @@ DEMO_USERS = [
     ("district@demo.zhengshe.cn", "区民政局 马骏", Role.buyer, ("110101", BodyKind.civil_affairs), True),
     ("evaluator@demo.zhengshe.cn", "评审专家 赵磊", Role.evaluator, None, False),
     ("org@demo.zhengshe.cn", "社工机构 孙悦", Role.org_member, None, False),
+    ("org2@demo.zhengshe.cn", "社区服务中心 钱程", Role.org_member, None, False),
     ("resident@demo.zhengshe.cn", "居民 张伟", Role.resident, None, False),
     ("resident2@demo.zhengshe.cn", "居民 黄芳", Role.resident, None, False),
     ("grid@demo.zhengshe.cn", "网格员 吴静", Role.grid_worker, None, False),

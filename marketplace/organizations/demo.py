@@ -40,20 +40,21 @@ def demo_code(prefix: str, division: str, name: str) -> str:
 
 
 AGENCIES = [
-    # name, street, grade awarded (years ago), state
-    ("北京市东城区【演示】阳光社会工作服务中心", "110101001", ("4A", 2), "verified"),
-    ("北京市东城区【演示】邻里守望社会工作事务所", "110101002", ("2A", 3), "abnormal"),
-    ("北京市东城区【演示】安康为老服务中心", "110101003", None, "pending"),
+    # name, street, grade awarded (years ago), state, manager's e-mail
+    ("北京市东城区【演示】阳光社会工作服务中心", "110101001", ("4A", 2), "verified", "org@demo.zhengshe.cn"),
+    ("北京市东城区【演示】邻里守望社会工作事务所", "110101002", ("2A", 3), "abnormal", None),
+    ("北京市东城区【演示】安康为老服务中心", "110101003", None, "pending", None),
+    ("北京市东城区【演示】和睦社区服务中心", "110101004", ("3A", 1), "verified", "org2@demo.zhengshe.cn"),
 ]
 
 
-def load(registrar: User, admin: User, member: User) -> None:
+def load(registrar: User, admin: User, members: dict[str, User]) -> None:
     path = Path(current_app.config["DEMO_DATA_DIR"]) / "organizations" / SAMPLE
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             _real(row, registrar, admin)
-    for name, region_code, grade, state in AGENCIES:
-        _agency(name, region_code, grade, state, registrar, member)
+    for name, region_code, grade, state, manager in AGENCIES:
+        _agency(name, region_code, grade, state, registrar, members.get(manager))
 
 
 def _values(name: str, code: str, org_type: OrgType, authority: str, registered_on: date, address: str) -> dict:
@@ -104,7 +105,7 @@ def _agency(name, region_code, grade, state, registrar: User, member: User) -> N
 def _facts(org, grade, registrar: User, manager: User) -> None:
     document = services.store_document(org, DocumentKind.grade, "评估等级证书（演示）.pdf", DEMO_PDF, by=manager)
     today = clock.today()
-    last_year, recently = today.year - 1, today - timedelta(days=20)
+    last_year, recently = today.year - 1, today - timedelta(days=40)
     confirmed = [
         records.submit_fact(org, FactKind.grade, {"grade": grade[0], "valid_from": records.add_years(today, -grade[1])},
                             document, by=manager),
@@ -116,9 +117,9 @@ def _facts(org, grade, registrar: User, manager: User) -> None:
         *(records.submit_fact(org, FactKind.social_worker, {"worker_level": level, "certificate_no": number,
                                                             "person_name": person, "valid_from": recently},
                               document, by=manager)
-          for level, number, person in [("worker", "DEMO-SW-0001", "【演示】李明"),
-                                        ("assistant", "DEMO-SW-0002", "【演示】赵倩"),
-                                        ("assistant", "DEMO-SW-0003", "【演示】周洋")]),
+          for level, number, person in [("worker", f"DEMO-SW-{org.id:03d}1", "【演示】李明"),
+                                        ("assistant", f"DEMO-SW-{org.id:03d}2", "【演示】赵倩"),
+                                        ("assistant", f"DEMO-SW-{org.id:03d}3", "【演示】周洋")]),
     ]
     for fact in confirmed:
         records.decide_fact(fact, True, by=registrar)
@@ -127,6 +128,7 @@ def _facts(org, grade, registrar: User, manager: User) -> None:
                                                    "valid_until": records.add_years(recently, 5)}, document, by=manager)
 
 
-def demo_users() -> tuple[User, User, User]:
+def demo_users() -> tuple[User, User, dict[str, User]]:
     find = {u.email: u for u in db.session.execute(select(User)).scalars()}
-    return find["registrar@demo.zhengshe.cn"], find["admin@demo.zhengshe.cn"], find["org@demo.zhengshe.cn"]
+    managers = {email: find[email] for *_rest, email in AGENCIES if email}
+    return find["registrar@demo.zhengshe.cn"], find["admin@demo.zhengshe.cn"], managers

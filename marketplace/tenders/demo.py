@@ -101,8 +101,10 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
     # draft, still being written
     _draft("T18", street_office, buyer, now, deadline_days=12)
 
-    # evaluation: the deadline has passed
+    # evaluation: two demo agencies bid (sealed), the deadline passed and the bids were opened
     tender = _published("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
+    for email, price, days_ago in [("org@demo.zhengshe.cn", "182000", 15), ("org2@demo.zhengshe.cn", "176500", 12)]:
+        _bid(tender, email, price, now - timedelta(days=days_ago))
     services.catch_up(tender, now)
 
     # cancelled, with its public reason
@@ -112,13 +114,31 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
 
     # unsuccessful: one valid response where 磋商 needs two (the real example was a second round)
     tender = _published("T17", street_office, buyer, now - timedelta(days=30), deadline_days=12)
-    with clock.frozen(now - timedelta(days=17)):
-        services.catch_up(tender)
-        services.close_unsuccessful(tender, valid_bids=1, by=buyer)
+    _bid(tender, "org@demo.zhengshe.cn", "98000", now - timedelta(days=25))
+    services.catch_up(tender, now - timedelta(days=17))
 
     # open tender at the district: above the ¥2,000,000 threshold
     _published("T13", district_bureau, district_buyer, now - timedelta(days=2), deadline_days=25)
     db.session.flush()
+
+
+def _bid(tender, email: str, price: str, at: datetime) -> None:
+    """A demo agency's bid, drafted and submitted through the sealed-bid services at `at`."""
+    from marketplace.accounts.services import find_user
+    from marketplace.bids import services as bids
+
+    member = find_user(email)
+    team = [{"fact_id": fact.id, "role": role} for fact, role in
+            zip(bids.social_workers(_membership(member).organization, at.date()), ["项目主管", "社工", "社工"],
+                strict=False)]
+    values = {"price": price, "breakdown": [{"item": "人员经费", "amount": str(Decimal(price) * 7 / 10)},
+                                            {"item": "活动经费", "amount": str(Decimal(price) * 3 / 10)}],
+              "proposals": {str(c.id): f"【演示】{c.name}：{c.description}" for c in tender.criteria if not c.is_price},
+              "team": team}
+    with clock.frozen(at):
+        draft = bids.draft_for(tender, by=member)
+        bids.save_draft(draft, tender, values, by=member)
+        bids.submit(draft, tender, by=member, idempotency_key=f"demo-{tender.id}-{member.id}")
 
 
 def _published(example: str, body, buyer, at: datetime, **timetable):

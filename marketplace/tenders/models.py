@@ -136,6 +136,8 @@ class Tender(db.Model):
     unsuccessful_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(1000))
     unsuccessful_reason: Mapped[str | None] = mapped_column(String(1000))
+    # A re-tender (after 废标 or cancellation) points to the tender it repeats.
+    retender_of_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"))
     # Which real procurement a demo tender was modelled on (tender_examples.csv id and URL); empty for real ones.
     demo_source: Mapped[str | None] = mapped_column(String(500))
     # Set when the deadline passed with questions unanswered and the buyer has been told.

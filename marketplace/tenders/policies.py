@@ -63,3 +63,8 @@ def why_cannot_ask(user, membership, tender, now: datetime) -> str:
     if tender.questions_close_at is not None and now >= tender.questions_close_at:
         return _("提问已于截止时间关闭")
     return ""
+
+
+def can_retender(user, tender) -> bool:
+    """A failed or cancelled tender can be repeated by its buyer as a new draft."""
+    return is_buyer_staff(user, tender) and tender.status in (TenderStatus.unsuccessful, TenderStatus.cancelled)

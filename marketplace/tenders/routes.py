@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from marketplace.bids import services as bids
 from marketplace.common import clock, files
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -151,6 +152,7 @@ def _show_page(tender, **forms):
     """The tender page; after a failed post, with that form and what was typed in it."""
     membership = organizations.membership_of(current_user)
     now = clock.now()
+    opening = bids.opening_of(tender)
     context = dict(
         tender=tender, now=now, membership=membership, needs=services.linked_needs(tender),
         eligibility=engine.eligibility(membership.organization, tender, clock.today()) if membership else None,
@@ -159,7 +161,9 @@ def _show_page(tender, **forms):
         can_manage=policies.can_manage_tender(current_user, tender),
         ask_refusal=policies.why_cannot_ask(current_user, membership, tender, now),
         following=services.is_following(tender, current_user), can_amend=policies.can_amend(current_user, tender, now),
-        can_cancel=policies.can_cancel_tender(current_user, tender), unanswered=services.unanswered(tender))
+        can_cancel=policies.can_cancel_tender(current_user, tender), unanswered=services.unanswered(tender),
+        received=bids.count_received(tender), opening=opening,
+        opening_entries=bids.opening_entries(opening) if opening else [])
     context.update(forms)
     return render_template("tenders/show.html", **context)
 
@@ -375,6 +379,22 @@ def amend(tender_id):
             return redirect(url_for(".show", tender_id=tender.id, _anchor="amendments"))
     return render_template("tenders/amend.html", tender=tender, form=form,
                            min_days=services.amendment_min_days(tender)), 400 if form.errors else 200
+
+
+@bp.post("/<int:tender_id>/retender")
+@login_required
+def retender(tender_id):
+    """One click from a failed (or cancelled) tender to a new draft with the same content."""
+    tender = _load(tender_id)
+    require(policies.can_retender(current_user, tender))
+    form = ConfirmForm()
+    created = []
+    if run_form(form, lambda: created.append(services.retender(tender, by=current_user)),
+                _("已按原项目生成新的草稿，请核对时间安排后发布")):
+        return redirect(url_for(".edit", tender_id=created[0].id, step="timetable"))
+    for message in form.form_errors:
+        flash(message, "error")
+    return redirect(url_for(".show", tender_id=tender.id))
 
 
 @bp.route("/<int:tender_id>/cancel", methods=["GET", "POST"])

@@ -354,6 +354,30 @@ def publish(tender: Tender, *, by) -> Tender:
     return tender
 
 
+def retender(tender: Tender, *, by) -> Tender:
+    """A new draft with the failed tender's content; the timetable is left for the buyer to set again."""
+    if not policies.can_retender(by, tender):
+        raise NotPermitted(_("只有本单位工作人员可以对废标或终止的项目重新招标"))
+    copy = create_tender(tender.buyer, tender.item_code, tender.title, tender.budget, by=by, year=tender.year)
+    for field in ("description", "method", "method_justification", "term_months", "term_start",
+                  "term_justification", "deliverables"):
+        setattr(copy, field, getattr(tender, field))
+    copy.retender_of_id = tender.id
+    copy.regions = [TenderRegion(region_id=r.region_id) for r in tender.regions]
+    copy.indicators = [Indicator(position=i.position, kind=i.kind, name=i.name, comparison=i.comparison,
+                                 target=i.target, unit=i.unit) for i in tender.indicators]
+    copy.conditions = [TenderCondition(code=c.code, required=c.required, inherited=c.inherited)
+                       for c in tender.conditions]
+    copy.criteria = [Criterion(position=c.position, name=c.name, weight=c.weight, description=c.description,
+                               is_price=c.is_price) for c in tender.criteria]
+    copy.documents = [TenderDocument(title=d.title, original_name=d.original_name, sha256=d.sha256,
+                                     content_type=d.content_type, size=d.size, uploaded_at=clock.now(),
+                                     uploaded_by_id=getattr(by, "id", None)) for d in tender.documents]
+    db.session.flush()
+    audit.record(by, "tender.retendered", copy, data={"from": tender.id})
+    return copy
+
+
 def cancel(tender: Tender, reason: str, *, by) -> Tender:
     if not policies.can_manage_tender(by, tender):
         raise NotPermitted(_("只有本单位工作人员可以终止项目"))
@@ -401,7 +425,10 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
                 changed = True
         else:
             # Opening happens at the deadline; a late last answer moves it when the answer is given.
-            _move(tender, TenderAction.close_bidding, at=max(tender.deadline_at, _last_answer_at(tender)), by=None)
+            at = max(tender.deadline_at, _last_answer_at(tender))
+            _move(tender, TenderAction.close_bidding, at=at, by=None)
+            opened = bids.open_bids(tender, at=at)
+            close_unsuccessful(tender, opened)
             changed = True
     return changed
 

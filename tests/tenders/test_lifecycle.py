@@ -35,9 +35,9 @@ def test_enquiry_opens_for_bids_through_jobs_tick(market, ready_tender):
     assert jobs.tick("tenders.advance")["tenders.advance"] == 0  # idempotent
 
 
-def test_deadline_moves_to_evaluation_through_jobs_tick(market, ready_tender):
-    tender = ready_tender()
-    tenders.publish(tender, by=market["buyer"])
+def test_deadline_moves_to_evaluation_through_jobs_tick(market, open_tender, submitted_bid):
+    tender = open_tender
+    submitted_bid(), submitted_bid()
     db.session.commit()
     clock.freeze(tender.deadline_at)
     jobs.tick("tenders.advance")
@@ -45,7 +45,7 @@ def test_deadline_moves_to_evaluation_through_jobs_tick(market, ready_tender):
     assert tender.status == TenderStatus.evaluation and tender.evaluation_at == tender.deadline_at
 
 
-def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, client):
+def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, client, place_bid):
     tender = ready_tender(enquiry_days=2)
     tenders.publish(tender, by=market["buyer"])
     db.session.commit()
@@ -53,6 +53,9 @@ def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, clien
     html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
     assert "招标中" in html
     assert _reload(tender.id).status == TenderStatus.tendering
+    tender = _reload(tender.id)
+    place_bid(tender), place_bid(tender)
+    db.session.commit()
     clock.freeze(tender.deadline_at)
     html = client.get("/tenders/").get_data(as_text=True)  # the list catches up too
     assert "评审中" in html
@@ -98,7 +101,8 @@ def test_only_verified_organizations_ask(market, open_tender, make_org):
         _ask(open_tender, make_org(status="pending"))
 
 
-def test_unanswered_questions_block_evaluation_until_answered(market, open_tender, make_org):
+def test_unanswered_questions_block_evaluation_until_answered(market, open_tender, make_org, submitted_bid):
+    submitted_bid(), submitted_bid()
     question = _ask(open_tender, make_org())
     db.session.commit()
     clock.freeze(open_tender.deadline_at + timedelta(hours=1))
@@ -232,19 +236,15 @@ def test_a_reconfirmed_bid_stays_live_at_the_deadline(market, open_tender, submi
     clock.freeze(open_tender.deadline_at)
     jobs.tick("tenders.advance")
     db.session.expire_all()
-    assert db.session.get(Bid, bid.id).status == BidStatus.submitted
+    assert db.session.get(Bid, bid.id).status == BidStatus.opened  # confirmed in time: opened, not lapsed
 
 
-def test_one_live_bid_per_organization_and_tender(market, open_tender, make_org):
+def test_one_live_bid_per_organization_and_tender(market, open_tender, submitted_bid):
     from sqlalchemy.exc import IntegrityError
 
-    org = make_org()
-    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.withdrawn,
-                       submitted_at=clock.now()))
-    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.submitted,
-                       submitted_at=clock.now()))
-    db.session.flush()  # a withdrawn bid and a live one may coexist
-    db.session.add(Bid(tender_id=open_tender.id, organization_id=org.id, status=BidStatus.needs_reconfirmation,
-                       submitted_at=clock.now()))
+    live = submitted_bid()
+    twin = Bid(tender_id=open_tender.id, organization_id=live.organization_id, status=BidStatus.submitted,
+               sealed_content=live.sealed_content, content_sha256=live.content_sha256, submitted_at=clock.now())
+    db.session.add(twin)
     with pytest.raises(IntegrityError):
         db.session.flush()

@@ -1,8 +1,8 @@
-"""needs tenders
+"""needs tenders bids evaluation
 
 Revision ID: 0004_needs_tenders
 Revises: 0003_organizations
-Create Date: 2026-11-23 17:25:58.599717
+Create Date: 2026-11-23 17:41:46.184325
 
 """
 from alembic import op
@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('unsuccessful_at', sa.DateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=1000), nullable=True),
     sa.Column('unsuccessful_reason', sa.String(length=1000), nullable=True),
+    sa.Column('retender_of_id', sa.Integer(), nullable=True),
     sa.Column('demo_source', sa.String(length=500), nullable=True),
     sa.Column('blocked_notice_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("method != 'single_source' OR method_justification IS NOT NULL", name=op.f('ck_tender_single_source_justified')),
@@ -64,6 +65,7 @@ def upgrade():
     sa.CheckConstraint('version >= 1', name=op.f('ck_tender_version_positive')),
     sa.ForeignKeyConstraint(['buyer_id'], ['government_body.id'], name=op.f('fk_tender_buyer_id_government_body')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_tender_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['retender_of_id'], ['tender.id'], name=op.f('fk_tender_retender_of_id_tender')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tender')),
     sa.UniqueConstraint('reference', name=op.f('uq_tender_reference'))
     )
@@ -78,24 +80,55 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tender_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('submitted', 'needs_reconfirmation', 'withdrawn', 'lapsed', name='bidstatus', native_enum=False, length=24), nullable=False),
-    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'submitted', 'needs_reconfirmation', 'withdrawn', 'replaced', 'lapsed', 'opened', 'disqualified', name='bidstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('sealed_content', sa.LargeBinary(), nullable=True),
+    sa.Column('content_sha256', sa.String(length=64), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.Column('tender_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
     sa.Column('flagged_at', sa.DateTime(), nullable=True),
     sa.Column('reconfirmed_at', sa.DateTime(), nullable=True),
     sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
+    sa.Column('replaced_at', sa.DateTime(), nullable=True),
+    sa.Column('replaced_by_id', sa.Integer(), nullable=True),
     sa.Column('lapsed_at', sa.DateTime(), nullable=True),
+    sa.Column('opened_at', sa.DateTime(), nullable=True),
+    sa.Column('disqualified_at', sa.DateTime(), nullable=True),
+    sa.Column('disqualify_reason', sa.String(length=1000), nullable=True),
+    sa.Column('opened_content', sa.Text(), nullable=True),
+    sa.Column('opened_sha256', sa.String(length=64), nullable=True),
+    sa.Column('price', sa.Numeric(precision=14, scale=2), nullable=True),
+    sa.CheckConstraint("status != 'disqualified' OR disqualify_reason IS NOT NULL", name=op.f('ck_bid_disqualified_has_reason')),
+    sa.CheckConstraint("status = 'draft' OR (sealed_content IS NOT NULL AND content_sha256 IS NOT NULL)", name=op.f('ck_bid_submitted_is_sealed')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_bid_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_bid_organization_id_organization')),
+    sa.ForeignKeyConstraint(['replaced_by_id'], ['bid.id'], name=op.f('fk_bid_replaced_by_id_bid')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_bid_submitted_by_id_user_account')),
     sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_bid_tender_id_tender')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid')),
+    sa.UniqueConstraint('organization_id', 'idempotency_key', name=op.f('uq_bid_organization_id_idempotency_key'))
     )
     with op.batch_alter_table('bid', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bid_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_bid_tender_id'), ['tender_id'], unique=False)
-        batch_op.create_index('uq_bid_one_live', ['tender_id', 'organization_id'], unique=True, sqlite_where=sa.text("status IN ('submitted', 'needs_reconfirmation')"), postgresql_where=sa.text("status IN ('submitted', 'needs_reconfirmation')"))
+        batch_op.create_index('uq_bid_one_draft', ['tender_id', 'organization_id'], unique=True, sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
+        batch_op.create_index('uq_bid_one_live', ['tender_id', 'organization_id'], unique=True, sqlite_where=sa.text("status IN ('submitted', 'needs_reconfirmation', 'opened', 'disqualified')"), postgresql_where=sa.text("status IN ('submitted', 'needs_reconfirmation', 'opened', 'disqualified')"))
 
+    op.create_table('bid_opening',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tender_id', sa.Integer(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(), nullable=False),
+    sa.Column('bid_count', sa.Integer(), nullable=False),
+    sa.Column('prices_published', sa.Boolean(), nullable=False),
+    sa.Column('entries', sa.Text(), nullable=False),
+    sa.CheckConstraint('bid_count >= 0', name=op.f('ck_bid_opening_bid_count_non_negative')),
+    sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_bid_opening_tender_id_tender')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_opening')),
+    sa.UniqueConstraint('tender_id', name=op.f('uq_bid_opening_tender_id'))
+    )
     op.create_table('need',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -140,6 +173,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_need_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_need_submitted_by_id'), ['submitted_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_need_tender_id'), ['tender_id'], unique=False)
+
+    op.create_table('panel_member',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tender_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('assigned_at', sa.DateTime(), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('replaces_id', sa.Integer(), nullable=True),
+    sa.Column('declared_at', sa.DateTime(), nullable=True),
+    sa.Column('conflicted', sa.Boolean(), nullable=False),
+    sa.Column('conflict_note', sa.String(length=1000), nullable=True),
+    sa.Column('excluded_at', sa.DateTime(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('NOT conflicted OR conflict_note IS NOT NULL', name=op.f('ck_panel_member_conflict_explained')),
+    sa.CheckConstraint('submitted_at IS NULL OR declared_at IS NOT NULL', name=op.f('ck_panel_member_declared_before_scoring')),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['user_account.id'], name=op.f('fk_panel_member_assigned_by_id_user_account')),
+    sa.ForeignKeyConstraint(['replaces_id'], ['panel_member.id'], name=op.f('fk_panel_member_replaces_id_panel_member')),
+    sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_panel_member_tender_id_tender')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_panel_member_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_member')),
+    sa.UniqueConstraint('tender_id', 'user_id', name=op.f('uq_panel_member_tender_id_user_id'))
+    )
+    with op.batch_alter_table('panel_member', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_member_tender_id'), ['tender_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_member_user_id'), ['user_id'], unique=False)
 
     op.create_table('tender_amendment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -264,6 +322,97 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_tender_region_region_id'), ['region_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tender_region_tender_id'), ['tender_id'], unique=False)
 
+    op.create_table('tender_seal_key',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tender_id', sa.Integer(), nullable=False),
+    sa.Column('wrapped_key', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('released_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_tender_seal_key_tender_id_tender')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tender_seal_key')),
+    sa.UniqueConstraint('tender_id', name=op.f('uq_tender_seal_key_tender_id'))
+    )
+    op.create_table('award',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tender_id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('status', sa.Enum('noticed', 'cancelled', 'final', name='awardstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('deviation_reason', sa.String(length=1000), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('noticed_at', sa.DateTime(), nullable=False),
+    sa.Column('notice_due_on', sa.Date(), nullable=False),
+    sa.Column('challenge_until', sa.Date(), nullable=False),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=1000), nullable=True),
+    sa.Column('final_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("status != 'cancelled' OR cancel_reason IS NOT NULL", name=op.f('ck_award_cancel_has_reason')),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_award_amount_positive')),
+    sa.CheckConstraint('rank = 1 OR deviation_reason IS NOT NULL', name=op.f('ck_award_deviation_explained')),
+    sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_award_bid_id_bid')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['user_account.id'], name=op.f('fk_award_confirmed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_award_tender_id_tender')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_award'))
+    )
+    with op.batch_alter_table('award', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_award_tender_id'), ['tender_id'], unique=False)
+        batch_op.create_index('uq_award_one_in_force', ['tender_id'], unique=True, sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
+
+    op.create_table('bid_document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('blob', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_bid_document_bid_id_bid'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_document')),
+    sa.UniqueConstraint('blob', name=op.f('uq_bid_document_blob'))
+    )
+    with op.batch_alter_table('bid_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bid_document_bid_id'), ['bid_id'], unique=False)
+
+    op.create_table('bid_result',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tender_id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('price_score', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('technical_score', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('total', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_bid_result_bid_id_bid')),
+    sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_bid_result_tender_id_tender')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_result')),
+    sa.UniqueConstraint('tender_id', 'bid_id', name=op.f('uq_bid_result_tender_id_bid_id')),
+    sa.UniqueConstraint('tender_id', 'rank', name=op.f('uq_bid_result_tender_id_rank'))
+    )
+    with op.batch_alter_table('bid_result', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bid_result_tender_id'), ['tender_id'], unique=False)
+
+    op.create_table('evaluation_score',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Numeric(precision=7, scale=2), nullable=False),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('points >= 0', name=op.f('ck_evaluation_score_points_non_negative')),
+    sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_evaluation_score_bid_id_bid')),
+    sa.ForeignKeyConstraint(['criterion_id'], ['tender_criterion.id'], name=op.f('fk_evaluation_score_criterion_id_tender_criterion')),
+    sa.ForeignKeyConstraint(['member_id'], ['panel_member.id'], name=op.f('fk_evaluation_score_member_id_panel_member'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_score')),
+    sa.UniqueConstraint('member_id', 'bid_id', 'criterion_id', name=op.f('uq_evaluation_score_member_id_bid_id_criterion_id'))
+    )
+    with op.batch_alter_table('evaluation_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_score_bid_id'), ['bid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_score_member_id'), ['member_id'], unique=False)
+
     op.create_table('need_photo',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('need_id', sa.Integer(), nullable=False),
@@ -326,11 +475,41 @@ def upgrade():
     with op.batch_alter_table('tender_question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tender_question_tender_id'), ['tender_id'], unique=False)
 
+    op.create_table('challenge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('filed_by_id', sa.Integer(), nullable=False),
+    sa.Column('grounds', sa.Text(), nullable=False),
+    sa.Column('filed_at', sa.DateTime(), nullable=False),
+    sa.Column('answer_due_on', sa.Date(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('upheld', sa.Boolean(), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('document_name', sa.String(length=255), nullable=True),
+    sa.Column('document_sha256', sa.String(length=64), nullable=True),
+    sa.Column('document_type', sa.String(length=100), nullable=True),
+    sa.CheckConstraint('(answer IS NULL) = (answered_at IS NULL)', name=op.f('ck_challenge_answered_iff_answer')),
+    sa.CheckConstraint('(answer IS NULL) = (upheld IS NULL)', name=op.f('ck_challenge_decided_iff_answered')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_challenge_answered_by_id_user_account')),
+    sa.ForeignKeyConstraint(['award_id'], ['award.id'], name=op.f('fk_challenge_award_id_award')),
+    sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_challenge_bid_id_bid')),
+    sa.ForeignKeyConstraint(['filed_by_id'], ['user_account.id'], name=op.f('fk_challenge_filed_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_challenge'))
+    )
+    with op.batch_alter_table('challenge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_challenge_award_id'), ['award_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('challenge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_challenge_award_id'))
+
+    op.drop_table('challenge')
     with op.batch_alter_table('tender_question', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tender_question_tender_id'))
 
@@ -348,6 +527,25 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_need_photo_need_id'))
 
     op.drop_table('need_photo')
+    with op.batch_alter_table('evaluation_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_score_member_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_score_bid_id'))
+
+    op.drop_table('evaluation_score')
+    with op.batch_alter_table('bid_result', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bid_result_tender_id'))
+
+    op.drop_table('bid_result')
+    with op.batch_alter_table('bid_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bid_document_bid_id'))
+
+    op.drop_table('bid_document')
+    with op.batch_alter_table('award', schema=None) as batch_op:
+        batch_op.drop_index('uq_award_one_in_force', sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'"))
+        batch_op.drop_index(batch_op.f('ix_award_tender_id'))
+
+    op.drop_table('award')
+    op.drop_table('tender_seal_key')
     with op.batch_alter_table('tender_region', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tender_region_tender_id'))
         batch_op.drop_index(batch_op.f('ix_tender_region_region_id'))
@@ -383,6 +581,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tender_amendment_tender_id'))
 
     op.drop_table('tender_amendment')
+    with op.batch_alter_table('panel_member', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_member_user_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_member_tender_id'))
+
+    op.drop_table('panel_member')
     with op.batch_alter_table('need', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_need_tender_id'))
         batch_op.drop_index(batch_op.f('ix_need_submitted_by_id'))
@@ -393,8 +596,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_need_close_due_on'))
 
     op.drop_table('need')
+    op.drop_table('bid_opening')
     with op.batch_alter_table('bid', schema=None) as batch_op:
-        batch_op.drop_index('uq_bid_one_live', sqlite_where=sa.text("status IN ('submitted', 'needs_reconfirmation')"), postgresql_where=sa.text("status IN ('submitted', 'needs_reconfirmation')"))
+        batch_op.drop_index('uq_bid_one_live', sqlite_where=sa.text("status IN ('submitted', 'needs_reconfirmation', 'opened', 'disqualified')"), postgresql_where=sa.text("status IN ('submitted', 'needs_reconfirmation', 'opened', 'disqualified')"))
+        batch_op.drop_index('uq_bid_one_draft', sqlite_where=sa.text("status = 'draft'"), postgresql_where=sa.text("status = 'draft'"))
         batch_op.drop_index(batch_op.f('ix_bid_tender_id'))
         batch_op.drop_index(batch_op.f('ix_bid_organization_id'))
 
