@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(PROJECT_ROOT / "instance"),
     )
     load_config(app, config)
+    from marketplace.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _init_extensions(app)
     _register_blueprints(app)
 

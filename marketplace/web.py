@@ -6,6 +6,7 @@ from flask import current_app, g, has_request_context, redirect, request, sessio
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from marketplace.common import clock, money, privacy
 from marketplace.extensions import db, login_manager
@@ -87,6 +88,15 @@ VERIFICATION_LABELS = {"pending": _l("待审核"), "approved": _l("已通过"), 
 
 def verification_label(status) -> str:
     return str(VERIFICATION_LABELS[status.value])
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond the 32-bit integer columns is simply not found (404), never a
+    database overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def register(app) -> None:

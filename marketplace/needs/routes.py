@@ -48,6 +48,8 @@ def _need_page(need, *, answer_form=None, decline_form=None, status=200):
         from marketplace.tenders.models import Tender
 
         tender = db.session.get(Tender, need.tender_id)
+        if tender.published_at is None:  # linked to a draft: not public until the tender is published
+            tender = None
     return render_template(
         "needs/show.html", need=need, today=clock.today(), tender=tender,
         can_answer=policies.can_answer(current_user, need), can_support=policies.can_support(current_user, need),

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.organizations.models import Membership, OrgStatus
 
-from . import rules, services
+from . import amendments, rules, services
 from .models import IndicatorKind, Method
 
 YEAR = 2026
@@ -91,7 +91,7 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
             services.ask(tender, "长者食堂的场地和厨房设备由街道提供吗？", by=org_user,
                          membership=_membership(org_user))
     with clock.frozen(now - timedelta(days=1)):
-        services.amend(tender, {"deliverables": tender.deliverables + "\n节假日助餐不停供"},
+        amendments.amend(tender, {"deliverables": tender.deliverables + "\n节假日助餐不停供"},
                        "根据社区反馈，补充节假日助餐要求", by=buyer)
 
     # enquiry: a two-year plan published for comment first

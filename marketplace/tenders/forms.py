@@ -1,6 +1,7 @@
 """Forms check shape only; tenders.services and tenders.rules decide what is allowed."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,6 +40,16 @@ def to_utc(local: datetime | None) -> datetime | None:
 
 def to_local_input(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that is a real amount: "sNaN", "Infinity" or 1e400 are refused here, not crash a comparison."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= Decimal("1e12")):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -81,10 +92,12 @@ class MethodForm(FlaskForm):
 
 
 class IndicatorRow(Form):
-    kind = SelectField(_l("类别"), choices=[(k.value, label) for k, label in INDICATOR_KIND_LABELS.items()])
+    # Defaults so that padding rows a client did not send still validate (they are blank and skipped).
+    kind = SelectField(_l("类别"), choices=[(k.value, label) for k, label in INDICATOR_KIND_LABELS.items()],
+                       default="output_quantity")
     name = StringField(_l("指标"), validators=[Optional(), Length(max=200)])
-    comparison = SelectField(_l("比较"), choices=[(k, v) for k, v in COMPARISONS.items()])
-    target = DecimalField(_l("目标值"), validators=[Optional(), NumberRange(min=0)], places=None)
+    comparison = SelectField(_l("比较"), choices=[(k, v) for k, v in COMPARISONS.items()], default=">=")
+    target = FiniteDecimalField(_l("目标值"), validators=[Optional(), NumberRange(min=0)], places=None)
     unit = StringField(_l("单位"), validators=[Optional(), Length(max=20)])
 
     def is_blank(self) -> bool:
@@ -177,6 +190,6 @@ class TenderFilterForm(FlaskForm):
     status = SelectField(_l("状态"), validators=[Optional()],
                          choices=[("", _l("全部"))] + [(s.value, label) for s, label in TENDER_STATUS_LABELS.items()
                                                        if s != TenderStatus.draft])
-    budget_min = DecimalField(_l("预算不低于（元）"), validators=[Optional(), NumberRange(min=0)])
-    budget_max = DecimalField(_l("预算不高于（元）"), validators=[Optional(), NumberRange(min=0)])
+    budget_min = FiniteDecimalField(_l("预算不低于（元）"), validators=[Optional(), NumberRange(min=0)])
+    budget_max = FiniteDecimalField(_l("预算不高于（元）"), validators=[Optional(), NumberRange(min=0)])
     deadline_before = DateField(_l("截止不晚于"), validators=[Optional()])

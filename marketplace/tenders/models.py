@@ -78,6 +78,8 @@ TENDER_TRANSITIONS = {
     (TenderStatus.evaluation, TenderAction.award): TenderStatus.awarded,
     (TenderStatus.evaluation, TenderAction.fail): TenderStatus.unsuccessful,
     (TenderStatus.awarded, TenderAction.contract): TenderStatus.contracted,
+    # An upheld challenge cancelled the award and no ranked valid bid is left to take its place.
+    (TenderStatus.awarded, TenderAction.fail): TenderStatus.unsuccessful,
     **{(state, TenderAction.cancel): TenderStatus.cancelled
        for state in (TenderStatus.draft, TenderStatus.enquiry, TenderStatus.tendering, TenderStatus.evaluation,
                      TenderStatus.awarded)},

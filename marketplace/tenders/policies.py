@@ -24,8 +24,8 @@ def is_buyer_staff(user, tender) -> bool:
 
 
 def can_view_tender(user, tender) -> bool:
-    """Everything but a draft is public; a draft only to its buyer's staff."""
-    return tender.status != TenderStatus.draft or is_buyer_staff(user, tender)
+    """Everything once published is public; a draft (even one cancelled unpublished) only to its buyer's staff."""
+    return tender.published_at is not None or is_buyer_staff(user, tender)
 
 
 def can_edit_tender(user, tender) -> bool:

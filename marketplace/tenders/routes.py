@@ -17,7 +17,7 @@ from marketplace.regions.models import Region, RegionLevel
 from marketplace.regions.services import region_by_code
 from marketplace.security import require
 
-from . import policies, services
+from . import amendments, policies, services
 from .forms import (
     AmendForm,
     AnswerForm,
@@ -56,7 +56,7 @@ bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 def _labels() -> dict:
     # Needs and project pages show tender states too.
     return {"tender_status_labels": TENDER_STATUS_LABELS, "method_labels": METHOD_LABELS,
-            "indicator_labels": INDICATOR_KIND_LABELS, "amendment_changes": services.amendment_changes}
+            "indicator_labels": INDICATOR_KIND_LABELS, "amendment_changes": amendments.amendment_changes}
 
 
 def _load(tender_id: int) -> Tender:
@@ -81,15 +81,20 @@ def index():
     filters = {
         "q": (form.q.data or "").strip(), "item_code": (form.item_code.data or "").strip().upper(),
         "region": region_by_code(form.region.data) if form.region.data and not form.region.errors else None,
-        "method": Method(form.method.data) if form.method.data else None,
-        "status": TenderStatus(form.status.data) if form.status.data else None,
-        "budget_min": None if form.budget_min.errors else form.budget_min.data,
-        "budget_max": None if form.budget_max.errors else form.budget_max.data,
+        "method": Method(form.method.data) if form.method.data and not form.method.errors else None,
+        "status": TenderStatus(form.status.data) if form.status.data and not form.status.errors else None,
+        "budget_min": _amount(form.budget_min), "budget_max": _amount(form.budget_max),
         "deadline_before": (None if form.deadline_before.errors or not form.deadline_before.data
                             else clock.local_midnight(form.deadline_before.data) + services.ONE_DAY),
     }
     page = paginate(services.public_query(filters))
     return render_template("tenders/index.html", form=form, page=page)
+
+
+def _amount(field):
+    """A filter amount, or None when it is missing, invalid or not a finite number (sNaN, Infinity)."""
+    value = field.data
+    return value if value is not None and not field.errors and value.is_finite() else None
 
 
 @bp.get("/<int:tender_id>")
@@ -174,6 +179,8 @@ def _show_page(tender, **forms):
 @login_required
 def mine():
     require(policies.can_create_tender(current_user))
+    if services.catch_up_due():
+        db.session.commit()
     status = request.args.get("status")
     status = TenderStatus(status) if status in TenderStatus._value2member_map_ else None
     page = paginate(services.buyer_query(current_user.body, status))
@@ -367,7 +374,7 @@ def amend(tender_id):
         upload = form.document.data
         document = (form.document_title.data, upload.filename, upload.read()) if upload and upload.filename else None
         try:
-            amendment = services.amend(tender, {k: v for k, v in values.items() if v not in (None, "")},
+            amendment = amendments.amend(tender, {k: v for k, v in values.items() if v not in (None, "")},
                                        form.rationale.data, by=current_user, document=document)
         except DomainError as exc:
             db.session.rollback()
@@ -378,7 +385,7 @@ def amend(tender_id):
             flash(_("第 %(n)d 号变更已发布，已通知关注者和投标机构", n=amendment.number), "success")
             return redirect(url_for(".show", tender_id=tender.id, _anchor="amendments"))
     return render_template("tenders/amend.html", tender=tender, form=form,
-                           min_days=services.amendment_min_days(tender)), 400 if form.errors else 200
+                           min_days=amendments.amendment_min_days(tender)), 400 if form.errors else 200
 
 
 @bp.post("/<int:tender_id>/retender")

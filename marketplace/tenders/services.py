@@ -4,15 +4,14 @@ Services flush, never commit; the route (or the job runner) owns the transaction
 time run in `catch_up`, called both by `jobs tick` and whenever a tender is loaded for a page.
 """
 
-import difflib
-import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import Role, User
@@ -35,7 +34,6 @@ from . import policies, rules
 from .models import (
     METHOD_LABELS,
     TENDER_TRANSITIONS,
-    Amendment,
     Criterion,
     Follower,
     Indicator,
@@ -87,8 +85,12 @@ class BudgetView:
 
 
 def budget_view(buyer: GovernmentBody, year: int, item_code: str, *,
-                excluding: Tender | None = None) -> BudgetView | None:
-    line = catalog.budget_line(buyer, year, item_code)
+                excluding: Tender | None = None, lock: bool = False) -> BudgetView | None:
+    """The line and what the body's live tenders already hold of it. `lock` holds the line's row until commit,
+    so two drafts cannot both take the same remaining yuan."""
+    query = select(BudgetLine).where(BudgetLine.body_id == buyer.id, BudgetLine.year == year,
+                                     BudgetLine.item_code == item_code)
+    line = db.session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if line is None:
         return None
     query = select(func.coalesce(func.sum(Tender.budget), 0)).where(
@@ -105,7 +107,7 @@ def _check_purchasable(buyer: GovernmentBody, year: int, item_code: str, budget:
     if not verdict.ok:
         raise DomainError(_("不能采购：%(reason)s", reason=verdict.reason), field="item_code")
     if budget is not None:
-        view = budget_view(buyer, year, item_code, excluding=tender)
+        view = budget_view(buyer, year, item_code, excluding=tender, lock=True)
         if budget > view.remaining:
             raise DomainError(_("预算 %(budget)s 超出该事项预算安排的剩余额度 %(remaining)s"
                                 "（安排 %(amount)s，已用于其他项目 %(used)s）",
@@ -144,10 +146,11 @@ def create_tender(buyer: GovernmentBody, item_code: str, title: str, budget, *, 
                     item_name=item.name, title=(title or "").strip() or item.name, budget=amount,
                     method=Method.open if amount >= limits_for(buyer).open_threshold else Method.consultation,
                     term_months=12, created_at=now, status=TenderStatus.draft, version=1,
-                    reference=_next_reference(buyer, year),
+                    reference=f"pending-{secrets.token_hex(8)}",
                     description=(item.item.description if item.item else "") or "")
     db.session.add(tender)
     db.session.flush()
+    tender.reference = _reference(tender)
     if item.item is not None:  # the item's conditions come with it; the buyer may add more
         for code in catalog.split_codes(item.item.required_conditions):
             db.session.add(TenderCondition(tender=tender, code=code, required=True, inherited=True))
@@ -160,9 +163,9 @@ def create_tender(buyer: GovernmentBody, item_code: str, title: str, budget, *, 
     return tender
 
 
-def _next_reference(buyer: GovernmentBody, year: int) -> str:
-    count = db.session.scalar(select(func.count(Tender.id)).where(Tender.buyer_id == buyer.id, Tender.year == year))
-    return f"ZS{buyer.region.code}-{year}-{count + 1:03d}"
+def _reference(tender: Tender) -> str:
+    # Built from the row id once it exists: unique without counting rows, which two buyers could do at once.
+    return f"ZS{tender.buyer.region.code}-{tender.year}-{tender.id:05d}"
 
 
 DEFAULT_CRITERIA = [
@@ -174,13 +177,16 @@ DEFAULT_CRITERIA = [
 ]
 
 
-def ensure_draft(tender: Tender) -> None:
+def ensure_draft(tender: Tender, by) -> None:
+    """Draft steps are for the buyer's own staff (or the system, e.g. the demo loader), and only on a draft."""
+    if by is not None and not isinstance(by, str) and not policies.is_buyer_staff(by, tender):
+        raise NotPermitted(_("只有本单位工作人员可以编辑草稿项目"))
     if tender.status != TenderStatus.draft:
         raise DomainError(_("项目已发布，只能通过变更公告修改"))
 
 
 def save_basics(tender: Tender, values: dict, region_ids: list[int], *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     amount = parse_budget(values["budget"])
     _check_purchasable(tender.buyer, tender.year, tender.item_code, amount, tender=tender)
     problems = rules.term_problems(values.get("term_months"), values.get("term_justification"))
@@ -199,7 +205,7 @@ def save_basics(tender: Tender, values: dict, region_ids: list[int], *, by) -> N
 
 
 def save_method(tender: Tender, method: Method, justification: str | None, *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     _raise_first(rules.method_problems(method, tender.budget, justification, limits_for(tender.buyer)))
     tender.method = method
     tender.method_justification = (justification or "").strip() or None
@@ -207,9 +213,13 @@ def save_method(tender: Tender, method: Method, justification: str | None, *, by
 
 
 def save_indicators(tender: Tender, rows: list[dict], *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     if not rows:
         raise DomainError(_("请至少填写一项绩效指标"), field="indicators")
+    for row in rows:
+        target = Decimal(row["target"])
+        if not target.is_finite() or not Decimal(0) <= target < Decimal("1e12"):
+            raise DomainError(_("“%(name)s”的目标值不是有效数字", name=row["name"]), field="rows")
     tender.indicators = [Indicator(position=i, kind=row["kind"], name=row["name"].strip(),
                                    comparison=row.get("comparison") or ">=", target=row["target"],
                                    unit=row["unit"].strip()) for i, row in enumerate(rows)]
@@ -218,26 +228,25 @@ def save_indicators(tender: Tender, rows: list[dict], *, by) -> None:
 
 def save_conditions(tender: Tender, required: list[str], preferred: list[str], *, by) -> None:
     """Inherited required conditions stay; the buyer may add conditions from the qualification catalog."""
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     known = catalog.References.applicable_to(tender.buyer, tender.year).conditions
     unknown = [code for code in [*required, *preferred] if code not in known]
     if unknown:
         raise DomainError(_("资质目录中没有条件：%(codes)s", codes=join_items(unknown)), field="conditions")
     inherited = {c.code: c for c in tender.conditions if c.inherited}
-    keep = [c for c in inherited.values() if c.required]
+    keep = list(inherited.values())  # what the catalog item brings stays, required or preferred
     wanted = {code: True for code in required} | {code: False for code in preferred if code not in required}
     rows = list(keep)
     for code, is_required in wanted.items():
         if code in {c.code for c in rows}:
             continue
-        old = inherited.get(code)
-        rows.append(TenderCondition(code=code, required=is_required, inherited=old is not None))
+        rows.append(TenderCondition(code=code, required=is_required, inherited=False))
     tender.conditions = rows
     db.session.flush()
 
 
 def save_criteria(tender: Tender, rows: list[rules.CriterionRow], *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     _raise_first(rules.scoring_problems(rows))
     tender.criteria = [Criterion(position=i, name=row.name.strip(), weight=row.weight,
                                  description=row.description.strip(), is_price=row.is_price)
@@ -246,7 +255,7 @@ def save_criteria(tender: Tender, rows: list[rules.CriterionRow], *, by) -> None
 
 
 def save_timetable(tender: Tender, enquiry_until, questions_close_at, deadline_at, *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     _raise_first(rules.timetable_problems(tender.method, clock.now(), enquiry_until, questions_close_at,
                                           deadline_at, limits_for(tender.buyer)))
     tender.enquiry_until, tender.questions_close_at, tender.deadline_at = enquiry_until, questions_close_at, deadline_at
@@ -267,7 +276,7 @@ def add_document(tender: Tender, title: str, filename: str, content: bytes, *, b
 
 
 def remove_document(tender: Tender, document: TenderDocument, *, by) -> None:
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     db.session.delete(document)
     db.session.flush()
     audit.record(by, "tender.document_removed", tender, data={"sha256": document.sha256})
@@ -277,7 +286,7 @@ def link_needs(tender: Tender, need_ids: list[int], *, by) -> None:
     """The needs this tender answers; they become `planned` when it is published."""
     from marketplace.needs import services as needs
 
-    ensure_draft(tender)
+    ensure_draft(tender, by)
     allowed = {need.id: need for need in needs.linkable_needs(tender.buyer)}
     for need in linked_needs(tender):
         if need.id not in need_ids and need.status.value in ("submitted", "replied"):
@@ -386,7 +395,7 @@ def cancel(tender: Tender, reason: str, *, by) -> Tender:
         raise DomainError(_("终止项目须写明理由（理由将公开）"), field="reason")
     tender.cancel_reason = reason
     _move(tender, TenderAction.cancel, at=clock.now(), by=by, data={"reason": reason})
-    if tender.status != TenderStatus.draft:
+    if tender.published_at is not None:
         tell_followers(tender, _("采购项目“%(title)s”已终止：%(reason)s", title=tender.title, reason=reason))
     return tender
 
@@ -403,11 +412,37 @@ def close_unsuccessful(tender: Tender, valid_bids: int, *, by=None) -> bool:
     return True
 
 
+def mark_awarded(tender: Tender, *, by, data: dict | None = None) -> None:
+    """Evaluation confirmed a winner: the award notice (公示) is published and the standstill starts."""
+    _move(tender, TenderAction.award, at=clock.now(), by=by, data=data)
+
+
+def mark_unsuccessful(tender: Tender, reason: str, *, by) -> None:
+    """废标 for a reason other than too few bids at opening (e.g. no valid bid left after upheld challenges)."""
+    tender.unsuccessful_reason = reason
+    _move(tender, TenderAction.fail, at=clock.now(), by=by, data={"reason": reason})
+    tell_followers(tender, _("“%(title)s”废标：%(reason)s", title=tender.title, reason=reason))
+
+
+def mark_contracted(tender: Tender, *, by) -> None:
+    """The contract is signed: only once the standstill ended with no open challenge (evaluation decides)."""
+    from marketplace.evaluation import policies as evaluation
+
+    now = clock.now()
+    if not evaluation.can_sign_contract(tender, now):
+        raise DomainError(evaluation.why_not_sign(tender, now))
+    _move(tender, TenderAction.contract, at=now, by=by)
+
+
 # -- time-driven moves ------------------------------------------------------------------------------------
 
 def catch_up(tender: Tender, now: datetime | None = None) -> bool:
     """Apply every move whose time has come; True when something changed. Safe to call on every load."""
     now = now or clock.now()
+    if not _move_due(tender, now):
+        return False
+    # Two page loads (or a load and the job) may race here: lock the row and decide again on fresh data.
+    db.session.refresh(tender, with_for_update=True)
     changed = False
     if tender.status == TenderStatus.enquiry and tender.enquiry_until and now >= tender.enquiry_until:
         _move(tender, TenderAction.open_bidding, at=tender.enquiry_until, by=None)
@@ -431,6 +466,14 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
             close_unsuccessful(tender, opened)
             changed = True
     return changed
+
+
+def _move_due(tender: Tender, now: datetime) -> bool:
+    if tender.status == TenderStatus.enquiry:
+        return tender.enquiry_until is not None and now >= tender.enquiry_until
+    if tender.status == TenderStatus.tendering:
+        return tender.deadline_at is not None and now >= tender.deadline_at
+    return False
 
 
 def _last_answer_at(tender: Tender) -> datetime:
@@ -461,11 +504,20 @@ def pseudonym_for(tender: Tender, organization_id: int) -> Pseudonym:
         Pseudonym.tender_id == tender.id, Pseudonym.organization_id == organization_id)).scalar_one_or_none()
     if existing is not None:
         return existing
-    number = db.session.scalar(select(func.count(Pseudonym.id)).where(Pseudonym.tender_id == tender.id)) + 1
-    row = Pseudonym(tender_id=tender.id, organization_id=organization_id, number=number)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    for _attempt in range(5):  # two first questions at once may pick the same number: take the next one
+        number = db.session.scalar(select(func.max(Pseudonym.number)).where(Pseudonym.tender_id == tender.id))
+        row = Pseudonym(tender_id=tender.id, organization_id=organization_id, number=(number or 0) + 1)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            existing = db.session.execute(select(Pseudonym).where(
+                Pseudonym.tender_id == tender.id, Pseudonym.organization_id == organization_id)).scalar_one_or_none()
+            if existing is not None:
+                return existing
+            continue
+        return row
+    raise DomainError(_("提交的人太多，请稍后再试"))
 
 
 def ask(tender: Tender, text: str, *, by: User, membership) -> Question:
@@ -504,108 +556,6 @@ def answer(question: Question, text: str, *, by: User) -> Question:
         tender.blocked_notice_at = None
         catch_up(tender)
     return question
-
-
-# -- amendments -------------------------------------------------------------------------------------------
-
-AMENDABLE = {
-    "title": _l("项目名称"), "description": _l("项目概述"), "deliverables": _l("服务内容与交付成果"),
-    "budget": _l("预算"), "term_months": _l("服务期限（月）"), "term_start": _l("服务开始日期"),
-    "questions_close_at": _l("提问截止时间"), "deadline_at": _l("投标截止时间"),
-}
-
-
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return clock.to_local(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, Decimal):
-        return format_cny(value)
-    return str(value)
-
-
-def amendment_min_days(tender: Tender) -> int:
-    return get_setting("tender.amendment_min_days", region=tender.buyer.region)
-
-
-def _change(field: str, before, after) -> dict:
-    return {"field": field, "label": str(AMENDABLE[field]), "before": _shown(before), "after": _shown(after)}
-
-
-def amend(tender: Tender, values: dict, rationale: str, *, by,
-          document: tuple[str, str, bytes] | None = None) -> Amendment:
-    """Change a public tender: versioned, public diff, live bids flagged, deadline pushed to leave N days."""
-    now = clock.now()
-    if not policies.can_amend(by, tender, now):
-        raise NotPermitted(_("只有招标期内、截止时间之前可以发布变更"))
-    rationale = (rationale or "").strip()
-    if not rationale:
-        raise DomainError(_("请写明变更理由（将公开）"), field="rationale")
-    changes = []
-    for field, new in values.items():
-        if field not in AMENDABLE:
-            raise DomainError(f"field {field} cannot be amended", field=field)
-        if field == "budget":
-            new = parse_budget(new)
-            _check_purchasable(tender.buyer, tender.year, tender.item_code, new, tender=tender)
-            _raise_first(rules.method_problems(tender.method, new, tender.method_justification,
-                                               limits_for(tender.buyer)))
-        if field == "term_months":
-            _raise_first(rules.term_problems(new, tender.term_justification))
-        old = getattr(tender, field)
-        if isinstance(new, str):
-            new = clean_text(new)
-        # Compared as shown: a form echoes times to the minute and text with its own line endings.
-        if new is not None and new != "" and _shown(new) != _shown(old):
-            changes.append(_change(field, old, new))
-            setattr(tender, field, new)
-    if not changes and document is None:
-        raise DomainError(_("没有任何改动"), field="rationale")
-    deadline_before = tender.deadline_at
-    min_days = amendment_min_days(tender)
-    if tender.deadline_at <= now:
-        raise DomainError(_("投标截止时间不能早于现在"), field="deadline_at")
-    tender.deadline_at = rules.extended_deadline(tender.deadline_at, now, min_days)
-    if tender.deadline_at != deadline_before and not any(c["field"] == "deadline_at" for c in changes):
-        changes.append(_change("deadline_at", deadline_before, tender.deadline_at)
-                       | {"note": _("距截止不足 %(n)d 日，截止时间顺延", n=min_days)})
-    if tender.questions_close_at and tender.questions_close_at > tender.deadline_at:
-        tender.questions_close_at = tender.deadline_at
-    _raise_first([(f, m) for f, m in rules.timetable_problems(tender.method, tender.published_at, tender.enquiry_until,
-                                                               tender.questions_close_at, tender.deadline_at,
-                                                               limits_for(tender.buyer))
-                  if f == "questions_close_at"])
-    tender.version += 1
-    number = len(tender.amendments) + 1
-    if document is not None:
-        title, filename, content = document
-        add_document(tender, title, filename, content, by=by, amendment_number=number)
-        changes.append({"field": "documents", "label": str(_("招标文件")), "before": "", "after": title or filename})
-    amendment = Amendment(tender=tender, number=number, rationale=rationale,
-                          changes=json.dumps(changes, ensure_ascii=False), deadline_before=deadline_before,
-                          deadline_after=tender.deadline_at, created_at=now, created_by_id=getattr(by, "id", None))
-    db.session.add(amendment)
-    db.session.flush()
-    audit.record(by, "tender.amended", tender, data={"number": number, "version": tender.version,
-                                                     "fields": [c["field"] for c in changes]})
-    bids.flag_for_reconfirmation(tender, amendment)
-    tell_followers(tender, _("“%(title)s”发布第 %(n)d 号变更公告：%(rationale)s", title=tender.title, n=number,
-                             rationale=rationale))
-    return amendment
-
-
-def amendment_changes(amendment: Amendment) -> list[dict]:
-    """Each change with its lines marked, so a long text shows what was removed and added, not all of it."""
-    changes = json.loads(amendment.changes)
-    for change in changes:
-        before, after = change["before"].splitlines(), change["after"].splitlines()
-        matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-        change["before_lines"], change["after_lines"] = [], []
-        for op, a1, a2, b1, b2 in matcher.get_opcodes():
-            change["before_lines"] += [(op != "equal", line) for line in before[a1:a2]]
-            change["after_lines"] += [(op != "equal", line) for line in after[b1:b2]]
-    return changes
 
 
 # -- followers and notices --------------------------------------------------------------------------------
@@ -661,7 +611,7 @@ PAGE_LOAD = [selectinload(Tender.questions).joinedload(Question.pseudonym), sele
 # -- queries ----------------------------------------------------------------------------------------------
 
 def public_query(filters: dict):
-    query = (select(Tender).where(Tender.status != TenderStatus.draft)
+    query = (select(Tender).where(Tender.published_at.is_not(None))
              .options(selectinload(Tender.buyer).selectinload(GovernmentBody.region)))
     if filters.get("region"):
         region = filters["region"]
@@ -717,7 +667,7 @@ def usages_for_item(item_code: str, region: Region, year: int) -> list:
     """Public tenders for an item, for the catalog's item page."""
     tenders = db.session.execute(
         select(Tender).join(Tender.buyer).join(GovernmentBody.region)
-        .where(Tender.item_code == item_code, Tender.year == year, Tender.status != TenderStatus.draft,
+        .where(Tender.item_code == item_code, Tender.year == year, Tender.published_at.is_not(None),
                Region.code.startswith(region.code_prefix)).order_by(Tender.id.desc()).limit(50)).scalars().all()
     return [Usage(t.title, external_url("tenders.show", tender_id=t.id), t.reference) for t in tenders]
 

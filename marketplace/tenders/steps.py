@@ -64,7 +64,7 @@ def _rows(form, required: tuple[str, ...], incomplete, build) -> list:
         row = entry.form
         if row.is_blank():
             continue
-        if any(not str(getattr(row, name).data or "").strip() for name in required):
+        if any(getattr(row, name).data is None or not str(getattr(row, name).data).strip() for name in required):
             raise DomainError(incomplete(number))
         rows.append(build(row))
     return rows

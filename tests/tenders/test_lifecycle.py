@@ -11,6 +11,7 @@ from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.organizations.services import membership_of
+from marketplace.tenders import amendments
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import Tender, TenderStatus
 from tests.organizations.conftest import manager_of
@@ -136,13 +137,13 @@ def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open
     org = bid.organization
     deadline = open_tender.deadline_at
     clock.freeze(deadline - timedelta(days=1))
-    amendment = tenders.amend(open_tender, {"deliverables": "长者食堂运营；每日助餐≥100人次"},
+    amendment = amendments.amend(open_tender, {"deliverables": "长者食堂运营；每日助餐≥100人次"},
                               "根据答疑调整服务量", by=market["buyer"])
     assert open_tender.deadline_at == clock.now() + timedelta(days=3)
     assert amendment.deadline_before == deadline and amendment.deadline_after == open_tender.deadline_at
     assert open_tender.version == 2
     assert bid.status == BidStatus.needs_reconfirmation and withdrawn.status == BidStatus.withdrawn
-    changes = tenders.amendment_changes(amendment)
+    changes = amendments.amendment_changes(amendment)
     assert [c["field"] for c in changes] == ["deliverables", "deadline_at"]
     assert changes[0]["before"] == "长者食堂运营；每日助餐≥80人次" and "100" in changes[0]["after"]
     member = manager_of(org)
@@ -151,14 +152,14 @@ def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open
 
 def test_an_amendment_far_from_the_deadline_keeps_it(market, open_tender):
     deadline = open_tender.deadline_at
-    amendment = tenders.amend(open_tender, {"title": "东华门街道长者助餐服务项目（第二版）"}, "更正名称",
+    amendment = amendments.amend(open_tender, {"title": "东华门街道长者助餐服务项目（第二版）"}, "更正名称",
                               by=market["buyer"])
     assert open_tender.deadline_at == deadline and amendment.deadline_after == deadline
 
 
 def test_unflagged_bids_lapse_at_the_deadline(market, open_tender, submitted_bid):
     bid = submitted_bid()
-    tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
+    amendments.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
     db.session.commit()
     clock.freeze(open_tender.deadline_at)
     jobs.tick("tenders.advance")
@@ -168,14 +169,14 @@ def test_unflagged_bids_lapse_at_the_deadline(market, open_tender, submitted_bid
 
 def test_an_amendment_needs_a_rationale_and_a_change(market, open_tender):
     with pytest.raises(DomainError) as error:
-        tenders.amend(open_tender, {"title": "新名称"}, " ", by=market["buyer"])
+        amendments.amend(open_tender, {"title": "新名称"}, " ", by=market["buyer"])
     assert error.value.field == "rationale"
     with pytest.raises(DomainError):
-        tenders.amend(open_tender, {"title": open_tender.title}, "没有改动", by=market["buyer"])
+        amendments.amend(open_tender, {"title": open_tender.title}, "没有改动", by=market["buyer"])
 
 
 def test_the_public_page_shows_the_amendment_as_a_diff(market, open_tender, client):
-    tenders.amend(open_tender, {"budget": "280000"}, "预算调整", by=market["buyer"])
+    amendments.amend(open_tender, {"budget": "280000"}, "预算调整", by=market["buyer"])
     db.session.commit()
     html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert re.search(r"<del[^>]*>¥300,000.00</del>", html) and re.search(r"<ins[^>]*>¥280,000.00</ins>", html)
@@ -198,13 +199,13 @@ def test_drafts_are_private_to_the_buyer(market, ready_tender, client):
 
 
 def test_a_long_text_amendment_marks_only_the_changed_lines(market, open_tender):
-    amendment = tenders.amend(open_tender, {"deliverables": "长者食堂运营\n每日助餐≥100人次\n节假日不停供"},
+    amendment = amendments.amend(open_tender, {"deliverables": "长者食堂运营\n每日助餐≥100人次\n节假日不停供"},
                               "调整服务量", by=market["buyer"])
-    change = tenders.amendment_changes(amendment)[0]
+    change = amendments.amendment_changes(amendment)[0]
     assert change["before_lines"] == [(True, "长者食堂运营；每日助餐≥80人次")]
     open_tender.deliverables = "第一行\n第二行"
-    second = tenders.amend(open_tender, {"deliverables": "第一行\n第二行（修订）"}, "修订", by=market["buyer"])
-    change = tenders.amendment_changes(second)[0]
+    second = amendments.amend(open_tender, {"deliverables": "第一行\n第二行（修订）"}, "修订", by=market["buyer"])
+    change = amendments.amendment_changes(second)[0]
     assert change["before_lines"] == [(False, "第一行"), (True, "第二行")]
     assert change["after_lines"] == [(False, "第一行"), (True, "第二行（修订）")]
 
@@ -216,11 +217,12 @@ def test_an_unchanged_form_echo_is_not_a_change(market, open_tender):
             "deadline_at": open_tender.deadline_at.replace(second=0), "budget": f"{open_tender.budget:.2f}",
             "title": open_tender.title + " "}
     with pytest.raises(DomainError) as error:
-        tenders.amend(open_tender, echo, "只是再提交一次", by=market["buyer"])
+        amendments.amend(open_tender, echo, "只是再提交一次", by=market["buyer"])
     assert "没有任何改动" in error.value.message
     open_tender.deliverables = "第一行\n第二行"
-    amendment = tenders.amend(open_tender, {"deliverables": "第一行\r\n第二行\r\n第三行"}, "加一行", by=market["buyer"])
-    assert tenders.amendment_changes(amendment)[0]["after_lines"][-1] == (True, "第三行")
+    amendment = amendments.amend(open_tender, {"deliverables": "第一行\r\n第二行\r\n第三行"}, "加一行",
+                                 by=market["buyer"])
+    assert amendments.amendment_changes(amendment)[0]["after_lines"][-1] == (True, "第三行")
     assert open_tender.deliverables == "第一行\n第二行\n第三行"
 
 
@@ -229,7 +231,7 @@ def test_a_reconfirmed_bid_stays_live_at_the_deadline(market, open_tender, submi
 
     bid = submitted_bid()
     org = bid.organization
-    tenders.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
+    amendments.amend(open_tender, {"description": "补充服务对象说明"}, "补充说明", by=market["buyer"])
     bids.reconfirm(bid, open_tender, by=manager_of(org))
     assert bid.status == BidStatus.submitted and bid.tender_version == 2
     db.session.commit()
@@ -248,3 +250,35 @@ def test_one_live_bid_per_organization_and_tender(market, open_tender, submitted
     db.session.add(twin)
     with pytest.raises(IntegrityError):
         db.session.flush()
+
+
+def test_an_amendment_cannot_shorten_the_tendering_period(market, open_tender):
+    too_soon = open_tender.published_at + timedelta(days=5)  # 磋商 needs 10 days from publication
+    with pytest.raises(DomainError) as error:
+        amendments.amend(open_tender, {"deadline_at": too_soon}, "提前截止", by=market["buyer"])
+    assert "不得少于 10 日" in error.value.message
+    assert open_tender.version == 1 and not open_tender.amendments
+
+
+def test_a_deadline_before_the_question_close_moves_the_question_close_not_a_500(market, open_tender):
+    open_tender.questions_close_at = open_tender.deadline_at - timedelta(hours=1)
+    new_deadline = open_tender.published_at + timedelta(days=12)
+    amendment = amendments.amend(open_tender, {"deadline_at": new_deadline}, "缩短答疑期", by=market["buyer"])
+    assert open_tender.deadline_at == new_deadline and open_tender.questions_close_at == new_deadline
+    assert {c["field"] for c in amendments.amendment_changes(amendment)} == {"deadline_at", "questions_close_at"}
+
+
+def test_a_refused_amendment_changes_nothing(market, open_tender):
+    title = open_tender.title
+    with pytest.raises(DomainError):
+        amendments.amend(open_tender, {"title": "新名称", "budget": "999999"}, "超预算", by=market["buyer"])
+    assert open_tender.title == title and open_tender.budget == 300000
+
+
+def test_amendment_labels_follow_the_reader(market, open_tender, app):
+    from flask_babel import force_locale
+
+    amendment = amendments.amend(open_tender, {"title": "新名称"}, "更正", by=market["buyer"])
+    assert '"label"' not in amendment.changes  # stored as data, labelled when shown
+    with force_locale("en"):
+        assert amendments.amendment_changes(amendment)[0]["label"] == "Project name"

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import pytest
+
 from marketplace.catalog.models import CatalogVersion, PurchaseItem
 from marketplace.common import clock
 from marketplace.extensions import db
@@ -223,3 +225,58 @@ def test_the_deadline_filter(client, market, ready_tender):
     early = clock.to_local(now + timedelta(days=5)).date().isoformat()
     assert "长者助餐" in client.get(f"/tenders/?deadline_before={soon}").get_data(as_text=True)
     assert "长者助餐" not in client.get(f"/tenders/?deadline_before={early}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["method=bogus", "status=bogus", "budget_min=sNaN", "budget_max=Infinity",
+                                   "budget_min=1e400", "page=99999999999999999999", "deadline_before=2026-13-45",
+                                   "region=999999"])
+def test_malformed_list_filters_are_ignored_not_a_500(client, market, query):
+    assert client.get(f"/tenders/?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/tenders/99999999999999999999", "/tenders/4294967296",
+                                  "/tenders/1/documents/99999999999"])
+def test_huge_ids_are_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_an_indicator_target_of_zero_is_a_value_and_infinity_is_not(client, market):
+    tender = tenders.create_tender(market["street"], "A0401", "", "100000", by=market["buyer"])
+    _sign_in(client, market["buyer"])
+    token = client.csrf_token(f"/tenders/{tender.id}/edit/indicators")
+    row = {"csrf_token": token, "rows-0-kind": "output_cost", "rows-0-name": "超支金额", "rows-0-comparison": "<=",
+           "rows-0-unit": "元"}
+    assert client.post(f"/tenders/{tender.id}/edit/indicators", data=row | {"rows-0-target": "0"}).status_code == 302
+    response = client.post(f"/tenders/{tender.id}/edit/indicators", data=row | {"rows-0-target": "Infinity"})
+    assert response.status_code == 400
+
+
+def test_a_cancelled_draft_stays_private(client, market, ready_tender):
+    tender = ready_tender()
+    tenders.cancel(tender, "不再需要", by=market["buyer"])
+    db.session.commit()
+    assert client.get(f"/tenders/{tender.id}").status_code == 404
+    assert tender.title not in client.get("/tenders/").get_data(as_text=True)
+
+
+def test_the_buyer_workspace_catches_up(client, market, open_tender):
+    clock.freeze(open_tender.deadline_at + timedelta(minutes=1))
+    _sign_in(client, market["buyer"])
+    html = client.get("/tenders/mine").get_data(as_text=True)
+    assert "废标" in html  # no bids by the deadline: unsuccessful, not still 招标中
+
+
+def test_a_need_linked_to_a_draft_does_not_reveal_it(client, market, ready_tender, make_user):
+    from marketplace.needs import services as needs
+
+    resident = make_user("resident")
+    need = needs.submit_need({"community": market["community"], "item_code": "A0401", "title": "老人助餐",
+                              "description": "希望社区有助餐点", "contact_phone": None}, [], by=resident)
+    tender = ready_tender()
+    tenders.link_needs(tender, [need.id], by=market["buyer"])
+    db.session.commit()
+    html = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert tender.reference not in html and f"/tenders/{tender.id}" not in html
+    tenders.publish(tender, by=market["buyer"])
+    db.session.commit()
+    assert f"/tenders/{tender.id}" in client.get(f"/needs/{need.id}").get_data(as_text=True)

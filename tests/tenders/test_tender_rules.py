@@ -152,7 +152,8 @@ def test_inherited_conditions_come_from_the_item_and_can_be_extended(market):
         ("SD-R1", True, True), ("TPL-R1", True, True), ("SD-P1", False, True)}
     tenders.save_conditions(tender, ["GP-R1"], ["SD-P2"], by=market["buyer"])
     codes = {(c.code, c.required) for c in tender.conditions}
-    assert {("SD-R1", True), ("TPL-R1", True), ("GP-R1", True), ("SD-P2", False)} == codes
+    # What the item brought stays (SD-P1 included); the buyer's additions come on top.
+    assert {("SD-R1", True), ("TPL-R1", True), ("SD-P1", False), ("GP-R1", True), ("SD-P2", False)} == codes
     with pytest.raises(DomainError):
         tenders.save_conditions(tender, ["XX-R9"], [], by=market["buyer"])
     assert [code for code, condition, _r in tender.eligibility_conditions() if condition is None] == []
