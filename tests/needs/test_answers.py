@@ -119,7 +119,7 @@ def _tender(office, need):
 
     tender = Tender(reference="DC-2026-001", buyer=office, year=2026, item_code=need.item_code,
                     item_name=need.item_name, title="东华门街道社区助餐服务项目", budget=Decimal("300000"),
-                    method=Method.consultation, term_months=12, created_at=clock.now())
+                    method=Method.consultation, term_months=12, created_at=clock.now(), published_at=clock.now())
     db.session.add(tender)
     db.session.flush()
     return tender
