@@ -92,8 +92,16 @@ def _workspace_page(tender, org, form, content):
         draft=next((b for b in history if b.status == BidStatus.draft), None),
         live=next((b for b in history if b.status.value in ("submitted", "needs_reconfirmation")), None),
         open_for_bids=tender.status.value == "tendering" and tender.deadline_at and now < tender.deadline_at,
-        proposals={p["criterion_id"]: p["text"] for p in content.get("proposals", [])},
+        proposals=_proposals(content),
         proposal_field=proposal_field, document_form=DocumentForm(), confirm_form=ConfirmForm(), now=now)
+
+
+def _proposals(content: dict) -> dict[int, str]:
+    """Proposal texts by criterion id, from saved content (a list) or a posted form's values (a dict)."""
+    proposals = content.get("proposals") or []
+    if isinstance(proposals, dict):
+        return {int(k): v for k, v in proposals.items()}
+    return {p["criterion_id"]: p["text"] for p in proposals}
 
 
 def _team_choices(form, org) -> None:

@@ -38,17 +38,34 @@ class LiveServer:
         self.thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    app = make_test_app(f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}")
+def _serve(path):
+    app = make_test_app(f"sqlite:///{path}")
     with app.app_context():
         reset_database()
     server = LiveServer(app)
     server.start()
-    yield server
+    return server
+
+
+def _stop(server) -> None:
     server.stop()
-    with app.app_context():
+    with server.app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    server = _serve(tmp_path_factory.mktemp("live") / "live.db")
+    yield server
+    _stop(server)
+
+
+@pytest.fixture
+def own_live_server(tmp_path):
+    """A server with a database of its own, for a story whose reference data would collide with others'."""
+    server = _serve(tmp_path / "own.db")
+    yield server
+    _stop(server)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,86 @@
+"""An organization's staff member opens a tender, reads the checklist, fills in a bid, submits it and
+downloads the receipt, in a real browser."""
+
+import json
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from marketplace.accounts.models import Role
+from marketplace.accounts.services import create_user
+from marketplace.common import clock
+from marketplace.extensions import db
+from marketplace.organizations import records
+from marketplace.organizations import services as organizations
+from marketplace.organizations.models import FactKind, Membership, OrgAction, OrgRole
+from marketplace.regions.models import BodyKind
+from marketplace.regions.services import create_body, import_divisions_file, region_by_code
+from marketplace.tenders import services as tenders
+from tests.organizations.conftest import registration
+from tests.regions.test_regions import DIVISIONS
+from tests.tenders.conftest import build_market, build_ready_tender
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "a-good-password-1"
+
+
+def _tender_and_bidder(app) -> int:
+    with app.app_context():
+        import_divisions_file(DIVISIONS)
+        market = build_market()
+        tender = build_ready_tender(market)
+        tenders.publish(tender, by=market["buyer"])
+        bureau = create_body("东城区民政局（浏览器测试·投标）", BodyKind.civil_affairs, region_by_code("110101"))
+        registrar = create_user("registrar.bid@example.cn", "陈晨", PASSWORD, Role.registrar, body=bureau,
+                                confirmed=True)
+        org = organizations.record_organization(registration(name="东城区浏览器投标社会工作服务中心"),
+                                                region_by_code("110101001"), [], by=None)
+        member = create_user("bidder.e2e@example.cn", "孙悦", PASSWORD, Role.org_member, confirmed=True)
+        db.session.add(Membership(organization=org, user_id=member.id, role=OrgRole.manager, joined_at=clock.now()))
+        organizations.decide(org, OrgAction.verify, by=registrar)
+        for kind, values in [(FactKind.inspection, {"year": clock.today().year - 1, "inspection_result": "合格"}),
+                             (FactKind.social_worker, {"worker_level": "worker", "certificate_no": "E2E-SW-1",
+                                                       "person_name": "王芳"})]:
+            fact = records.submit_fact(org, kind, values | {"valid_from": date(clock.today().year, 1, 1)}, None,
+                                       by=member)
+            records.decide_fact(fact, True, by=registrar)
+        db.session.commit()
+        return tender.id
+
+
+def test_an_organization_submits_a_bid_and_downloads_its_receipt(own_live_server, page, screenshot):
+    tender_id = _tender_and_bidder(own_live_server.app)
+    page.goto(own_live_server.url + "/login")
+    page.get_by_label("电子邮箱").fill("bidder.e2e@example.cn")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    page.goto(f"{own_live_server.url}/tenders/{tender_id}")
+    expect(page.get_by_text("已收到 0 份投标")).to_be_visible()
+    page.get_by_role("link", name="我要投标").click()
+    expect(page.get_by_text("符合全部必备条件，可以投标。")).to_be_visible()  # the checklist comes first
+    screenshot("bid-checklist")
+    page.get_by_label("投标报价（元）").fill("268000")
+    page.get_by_label("费用项目 1").fill("人员经费")
+    page.get_by_label("金额（元） 1").fill("268000")
+    for label in ("服务方案", "团队与专业能力", "管理与保障"):
+        page.get_by_label(label, exact=False).first.fill(f"{label}：每周两次上门探访，建立长者档案")
+    page.get_by_label("持证社会工作者 1").select_option(label="王芳 E2E-SW-1")
+    page.get_by_label("岗位 1").fill("项目主管")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.get_by_text("草稿已保存")).to_be_visible()
+    expect(page.get_by_label("投标报价（元）")).to_have_value("268000.00")
+    page.get_by_role("button", name="提交投标").click()
+    expect(page.get_by_role("heading", name="投标回执")).to_be_visible()
+    digest = page.locator("code.secret").inner_text()
+    assert len(digest) == 64
+    screenshot("bid-receipt")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载回执文件").click()
+    receipt = json.loads(download_info.value.path().read_text(encoding="utf-8"))
+    assert receipt["sha256"] == digest and receipt["received_at"]
+
+    page.goto(f"{own_live_server.url}/tenders/{tender_id}")
+    expect(page.get_by_text("已收到 1 份投标")).to_be_visible()
+    assert "268,000" not in page.content() and "268000" not in page.content()
