@@ -375,8 +375,9 @@ def retender(tender: Tender, *, by) -> Tender:
     copy.regions = [TenderRegion(region_id=r.region_id) for r in tender.regions]
     copy.indicators = [Indicator(position=i.position, kind=i.kind, name=i.name, comparison=i.comparison,
                                  target=i.target, unit=i.unit) for i in tender.indicators]
-    copy.conditions = [TenderCondition(code=c.code, required=c.required, inherited=c.inherited)
-                       for c in tender.conditions]
+    # create_tender brought the item's conditions again (as the catalog states them now); add the buyer's own.
+    copy.conditions += [TenderCondition(code=c.code, required=c.required) for c in tender.conditions
+                        if not c.inherited and c.code not in {k.code for k in copy.conditions}]
     copy.criteria = [Criterion(position=c.position, name=c.name, weight=c.weight, description=c.description,
                                is_price=c.is_price) for c in tender.criteria]
     copy.documents = [TenderDocument(title=d.title, original_name=d.original_name, sha256=d.sha256,

@@ -77,3 +77,28 @@ def test_the_receipt_mail_carries_the_hash_and_no_price(app, client, open_tender
                                                   OutboxMessage.subject.like("投标回执%")).one()
     assert bid.content_sha256 in mail.body_text and "271828" not in mail.body_text
     assert re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", mail.body_text)  # server time of receipt
+
+
+def test_a_failed_tender_is_re_tendered_in_one_click(client, market, opened_tender):
+    from marketplace.tenders.models import Tender, TenderStatus
+
+    tender, _bids = opened_tender("250000")  # one bid where 磋商 needs two
+    assert tender.status == TenderStatus.unsuccessful
+    _sign_in(client, market["buyer"])
+    html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "有效投标 1 家，少于竞争性磋商要求的 2 家" in html and "重新招标" in html
+    response = client.post(f"/tenders/{tender.id}/retender", data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/edit/timetable")
+    copy = db.session.query(Tender).filter(Tender.retender_of_id == tender.id).one()
+    assert copy.status == TenderStatus.draft and copy.budget == tender.budget
+    assert [c.name for c in copy.criteria] == [c.name for c in tender.criteria]
+    assert [i.name for i in copy.indicators] == [i.name for i in tender.indicators]
+
+
+def test_the_opening_record_is_public(client, opened_tender):
+    tender, placed = opened_tender("250000", "240000")
+    html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "开标记录" in html
+    for bid in placed:
+        assert bid.content_sha256 in html and bid.organization.name in html
+    assert "250,000" not in html  # 磋商: prices are not read out at opening
