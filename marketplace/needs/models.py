@@ -36,6 +36,7 @@ class NeedAction(enum.Enum):
     plan = "plan"
     resolve = "resolve"
     decline = "decline"
+    reopen = "reopen"  # the tender that was to answer it was cancelled or failed
 
 
 # A closing answer is also a reply: the office may plan, resolve or decline without replying first.
@@ -47,6 +48,7 @@ NEED_TRANSITIONS = {
     (NeedStatus.replied, NeedAction.plan): NeedStatus.planned,
     (NeedStatus.replied, NeedAction.resolve): NeedStatus.resolved,
     (NeedStatus.replied, NeedAction.decline): NeedStatus.declined,
+    (NeedStatus.planned, NeedAction.reopen): NeedStatus.replied,
 }
 
 

@@ -190,6 +190,17 @@ def plan(need: Need, tender, *, by) -> NeedUpdate:
     return update
 
 
+def reopen(need: Need, tender, outcome: str) -> NeedUpdate:
+    """The tender that was to answer this need was cancelled or failed: the need goes back to its office,
+    which answers it again (it may link it to the re-tender)."""
+    need.tender_id = None
+    update = _answer(need, NeedAction.reopen, _("关联项目 %(reference)s “%(title)s”%(outcome)s，需求退回街道重新处理",
+                                                reference=tender.reference, title=tender.title, outcome=outcome),
+                     by=None)
+    need.closed_at = None
+    return update
+
+
 def _required(text: str | None, message: str, field: str) -> str:
     text = (text or "").strip()
     if not text:

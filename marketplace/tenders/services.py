@@ -363,6 +363,18 @@ def publish(tender: Tender, *, by) -> Tender:
     return tender
 
 
+def _return_needs(tender: Tender, outcome: str) -> None:
+    """Needs this tender was to answer go back to their office; drafts' links are simply dropped."""
+    from marketplace.needs import services as needs
+    from marketplace.needs.models import NeedStatus
+
+    for need in linked_needs(tender):
+        if need.status == NeedStatus.planned:
+            needs.reopen(need, tender, outcome)
+        else:
+            need.tender_id = None
+
+
 def retender(tender: Tender, *, by) -> Tender:
     """A new draft with the failed tender's content; the timetable is left for the buyer to set again."""
     if not policies.can_retender(by, tender):
@@ -396,6 +408,7 @@ def cancel(tender: Tender, reason: str, *, by) -> Tender:
         raise DomainError(_("终止项目须写明理由（理由将公开）"), field="reason")
     tender.cancel_reason = reason
     _move(tender, TenderAction.cancel, at=clock.now(), by=by, data={"reason": reason})
+    _return_needs(tender, _("已终止（%(reason)s）", reason=reason))
     if tender.published_at is not None:
         tell_followers(tender, _("采购项目“%(title)s”已终止：%(reason)s", title=tender.title, reason=reason))
     return tender
@@ -409,6 +422,7 @@ def close_unsuccessful(tender: Tender, valid_bids: int, *, by=None) -> bool:
     tender.unsuccessful_reason = _("有效投标 %(n)d 家，少于%(method)s要求的 %(min)d 家", n=valid_bids,
                                    method=str(METHOD_LABELS[tender.method]), min=minimum)
     _move(tender, TenderAction.fail, at=clock.now(), by=by, data={"valid_bids": valid_bids, "minimum": minimum})
+    _return_needs(tender, _("废标（%(reason)s）", reason=tender.unsuccessful_reason))
     tell_followers(tender, _("“%(title)s”废标：%(reason)s", title=tender.title, reason=tender.unsuccessful_reason))
     return True
 

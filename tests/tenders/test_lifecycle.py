@@ -282,3 +282,20 @@ def test_amendment_labels_follow_the_reader(market, open_tender, app):
     assert '"label"' not in amendment.changes  # stored as data, labelled when shown
     with force_locale("en"):
         assert amendments.amendment_changes(amendment)[0]["label"] == "Project name"
+
+
+def test_needs_go_back_to_the_office_when_their_tender_is_cancelled(market, ready_tender, make_user):
+    from marketplace.needs import services as needs
+    from marketplace.needs.models import NeedStatus
+
+    resident = make_user("resident")
+    need = needs.submit_need({"community": market["community"], "item_code": "A0401", "title": "老人助餐",
+                              "description": "希望社区有助餐点", "contact_phone": None}, [], by=resident)
+    tender = ready_tender()
+    tenders.link_needs(tender, [need.id], by=market["buyer"])
+    tenders.publish(tender, by=market["buyer"])
+    assert need.status == NeedStatus.planned
+    tenders.cancel(tender, "预算调整", by=market["buyer"])
+    assert need.status == NeedStatus.replied and need.tender_id is None and need.closed_at is None
+    assert "已终止" in need.updates[-1].message and "预算调整" in need.updates[-1].message
+    assert need in needs.linkable_needs(market["street"])
