@@ -99,3 +99,19 @@ def screenshot(page):
         return path
 
     return take
+
+
+PASSWORD = "a-good-password-1"
+
+
+def sign_in(page, server, email: str, *, secret: str | None = None, password: str = PASSWORD) -> None:
+    """Sign in through the form, with the second step when the account has a TOTP secret."""
+    import pyotp
+
+    page.goto(server.url + "/login")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    if secret:
+        page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
+        page.get_by_role("button", name="验证并登录").click()

@@ -17,6 +17,7 @@ from marketplace.organizations.models import FactKind, Membership, OrgAction, Or
 from marketplace.regions.models import BodyKind
 from marketplace.regions.services import create_body, import_divisions_file, region_by_code
 from marketplace.tenders import services as tenders
+from tests.e2e.conftest import sign_in
 from tests.organizations.conftest import registration
 from tests.regions.test_regions import DIVISIONS
 from tests.tenders.conftest import build_market, build_ready_tender
@@ -51,10 +52,7 @@ def _tender_and_bidder(app) -> int:
 
 def test_an_organization_submits_a_bid_and_downloads_its_receipt(own_live_server, page, screenshot):
     tender_id = _tender_and_bidder(own_live_server.app)
-    page.goto(own_live_server.url + "/login")
-    page.get_by_label("电子邮箱").fill("bidder.e2e@example.cn")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, own_live_server, "bidder.e2e@example.cn")
 
     page.goto(f"{own_live_server.url}/tenders/{tender_id}")
     expect(page.get_by_text("已收到 0 份投标")).to_be_visible()

@@ -1,4 +1,3 @@
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -11,6 +10,7 @@ from marketplace.extensions import db
 from marketplace.regions.models import BodyKind
 from marketplace.regions.services import create_body, import_divisions_file, region_by_code
 from marketplace.security import new_totp_secret
+from tests.e2e.conftest import sign_in
 from tests.regions.test_regions import DIVISIONS
 
 pytestmark = pytest.mark.e2e
@@ -30,20 +30,11 @@ def _catalog_admin(app, email: str, body_name: str, kind: BodyKind, draft: bytes
     return secret
 
 
-def _sign_in(page, live_server, email: str, secret: str) -> None:
-    page.goto(live_server.url + "/login")
-    page.get_by_label("电子邮箱").fill(email)
-    page.get_by_label("密码").fill("a-good-password-1")
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="验证并登录").click()
-
-
 def test_catalog_administrator_publishes_a_draft(live_server, page, screenshot):
     secret = _catalog_admin(live_server.app, "catalog.e2e@example.cn", "东城区民政局（浏览器测试）",
                             BodyKind.civil_affairs, "code,name,negative,negative_reason\nA,公共服务,否,\n"
                             "A10,社会治理服务,否,\nA1001,社区网格员劳务派遣,是,政府只买服务不养人\n".encode())
-    _sign_in(page, live_server, "catalog.e2e@example.cn", secret)
+    sign_in(page, live_server, "catalog.e2e@example.cn", secret=secret)
 
     page.get_by_role("link", name="目录管理").click()
     page.get_by_role("link", name="东城区民政局（浏览器测试）2026年政府购买服务指导性目录").click()
@@ -61,7 +52,7 @@ def test_catalog_administrator_publishes_a_draft(live_server, page, screenshot):
 
 def test_administrator_uploads_with_progress_then_edits_and_moves_rows(live_server, page, screenshot, tmp_path):
     secret = _catalog_admin(live_server.app, "finance.e2e@example.cn", "东城区财政局（浏览器测试）", BodyKind.finance)
-    _sign_in(page, live_server, "finance.e2e@example.cn", secret)
+    sign_in(page, live_server, "finance.e2e@example.cn", secret=secret)
     upload = tmp_path / "catalog.csv"
     rows = ["code,name", "A,公共服务", "A04,养老服务", "A10,社会治理服务", "A1003,社区矫正社会工作",
             *(f"A10{n:02d},社区服务事项{n}" for n in range(4, 100))]

@@ -7,6 +7,7 @@ from marketplace.extensions import db
 from marketplace.organizations import uscc
 from marketplace.organizations.demo import DEMO_PDF
 from marketplace.regions.services import import_divisions_file, region_by_code
+from tests.e2e.conftest import sign_in
 from tests.regions.test_regions import DIVISIONS
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +24,7 @@ def test_registration_with_a_wrong_check_character_shows_the_expected_one(live_s
     certificate = tmp_path / "登记证书.pdf"
     certificate.write_bytes(DEMO_PDF)
 
-    page.goto(live_server.url + "/login")
-    page.get_by_label("电子邮箱").fill("ngo.e2e@example.cn")
-    page.get_by_label("密码").fill("a-good-password-1")
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "ngo.e2e@example.cn")
     page.get_by_role("link", name="我的机构").click()
     page.get_by_label("机构名称").fill("东城区晨光社会工作服务中心")
     page.get_by_label("统一社会信用代码").fill(wrong)

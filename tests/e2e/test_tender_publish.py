@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +15,7 @@ from marketplace.regions.models import BodyKind
 from marketplace.regions.services import create_body, import_divisions_file, region_by_code
 from marketplace.security import new_totp_secret
 from tests.catalog.conftest import CATALOGS
+from tests.e2e.conftest import sign_in
 from tests.regions.test_regions import DIVISIONS
 
 pytestmark = pytest.mark.e2e
@@ -45,12 +45,7 @@ def _buyer(app) -> str:
 
 def test_buyer_creates_and_publishes_a_tender_from_a_catalog_item(live_server, page, screenshot):
     secret = _buyer(live_server.app)
-    page.goto(live_server.url + "/login")
-    page.get_by_label("电子邮箱").fill("buyer.e2e@example.cn")
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("验证码").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="验证并登录").click()
+    sign_in(page, live_server, "buyer.e2e@example.cn", secret=secret)
 
     page.get_by_role("link", name="我的采购项目").first.click()
     page.get_by_role("link", name="从目录新建采购项目").click()
