@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -456,6 +458,13 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
     now = now or clock.now()
     if not _move_due(tender, now):
         return False
+    # Whoever's page load triggers it, the notices and the public reasons it writes are the platform's own,
+    # in the platform's language, exactly as if the job had run.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _catch_up(tender, now)
+
+
+def _catch_up(tender: Tender, now: datetime) -> bool:
     # Two page loads (or a load and the job) may race here: lock the row and decide again on fresh data.
     db.session.refresh(tender, with_for_update=True)
     changed = False
