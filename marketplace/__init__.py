@@ -21,9 +21,10 @@ BLUEPRINTS = [
     "marketplace.tenders.routes",
     "marketplace.bids.routes",
     "marketplace.needs.routes",
+    "marketplace.evaluation.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
-               "marketplace.tenders.jobs"]
+               "marketplace.tenders.jobs", "marketplace.evaluation.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -28,6 +28,8 @@ DEMO_USERS = [
     ("buyer@demo.zhengshe.cn", "东华门街道 李娜", Role.buyer, ("110101001", BodyKind.street_office), True),
     ("district@demo.zhengshe.cn", "区民政局 马骏", Role.buyer, ("110101", BodyKind.civil_affairs), True),
     ("evaluator@demo.zhengshe.cn", "评审专家 赵磊", Role.evaluator, None, False),
+    ("evaluator2@demo.zhengshe.cn", "评审专家 钱蕾", Role.evaluator, None, False),
+    ("evaluator3@demo.zhengshe.cn", "评审专家 孙立", Role.evaluator, None, False),
     ("org@demo.zhengshe.cn", "社工机构 孙悦", Role.org_member, None, False),
     ("org2@demo.zhengshe.cn", "社区服务中心 钱程", Role.org_member, None, False),
     ("resident@demo.zhengshe.cn", "居民 张伟", Role.resident, None, False),
@@ -70,6 +72,10 @@ def load(echo=print) -> list[tuple[str, str, str]]:
 
     tenders_demo.load(_body_for("110101001", BodyKind.street_office), _body_for(DEMO_DISTRICT, BodyKind.civil_affairs),
                       accounts.find_user("buyer@demo.zhengshe.cn"), accounts.find_user("district@demo.zhengshe.cn"))
+    echo("· 评审与定标 evaluation and award …")
+    from marketplace.evaluation import demo as evaluation_demo
+
+    evaluation_demo.load(accounts.find_user("buyer@demo.zhengshe.cn"))
     db.session.flush()
     return credentials
 

@@ -13,6 +13,7 @@ from marketplace.bids.models import Bid
 from marketplace.common.money import MoneyColumn
 from marketplace.common.types import UTCDateTime, enum_column
 from marketplace.extensions import db
+from marketplace.tenders.models import Tender
 
 ScoreColumn = Numeric(7, 2, asdecimal=True)
 
@@ -40,6 +41,7 @@ class PanelMember(db.Model):
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    tender: Mapped[Tender] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     scores: Mapped[list["Score"]] = relationship(back_populates="member", cascade="all, delete-orphan")
 
@@ -127,6 +129,7 @@ class Award(db.Model):
     cancel_reason: Mapped[str | None] = mapped_column(String(1000))
     final_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    tender: Mapped[Tender] = relationship()
     bid: Mapped[Bid] = relationship()
     challenges: Mapped[list["Challenge"]] = relationship(back_populates="award", order_by="Challenge.id")
 

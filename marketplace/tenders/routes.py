@@ -8,6 +8,8 @@ from sqlalchemy import select
 from marketplace.bids import services as bids
 from marketplace.common import clock, files
 from marketplace.errors import DomainError
+from marketplace.evaluation import awards
+from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
 from marketplace.forms import run_form, show_domain_error
 from marketplace.organizations import eligibility as engine
@@ -64,7 +66,7 @@ def _load(tender_id: int) -> Tender:
     tender = db.session.get(Tender, tender_id, options=services.PAGE_LOAD)
     if tender is None or not policies.can_view_tender(current_user, tender):
         abort(404)
-    if services.catch_up(tender):
+    if services.catch_up(tender) | awards.catch_up(tender):  # both run: an award's standstill may end too
         db.session.commit()
     return tender
 
@@ -169,6 +171,7 @@ def _show_page(tender, **forms):
         can_cancel=policies.can_cancel_tender(current_user, tender), unanswered=services.unanswered(tender),
         received=bids.count_received(tender), opening=opening,
         opening_entries=bids.opening_entries(opening) if opening else [])
+    context.update(evaluation.public_award_context(tender))
     context.update(forms)
     return render_template("tenders/show.html", **context)
 
