@@ -466,7 +466,8 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
 
 def _catch_up(tender: Tender, now: datetime) -> bool:
     # Two page loads (or a load and the job) may race here: lock the row and decide again on fresh data.
-    db.session.refresh(tender, with_for_update=True)
+    db.session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update())
+    db.session.refresh(tender)
     changed = False
     if tender.status == TenderStatus.enquiry and tender.enquiry_until and now >= tender.enquiry_until:
         _move(tender, TenderAction.open_bidding, at=tender.enquiry_until, by=None)
