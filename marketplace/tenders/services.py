@@ -488,6 +488,8 @@ def _catch_up(tender: Tender, now: datetime) -> bool:
             at = max(tender.deadline_at, _last_answer_at(tender))
             _move(tender, TenderAction.close_bidding, at=at, by=None)
             opened = bids.open_bids(tender, at=at)
+            tell_followers(tender, _("“%(title)s”已开标：共 %(n)d 份有效投标，开标记录已公布", title=tender.title,
+                                     n=opened))
             close_unsuccessful(tender, opened)
             changed = True
     return changed

@@ -206,3 +206,35 @@ def test_open_tenders_read_out_prices(market, ready_tender, place_bid):
     opening = db.session.query(Opening).one()
     assert opening.prices_published and sorted(e["price"] for e in json.loads(opening.entries)) == [
         "260000.00", "270000.00", "280000.00"]
+
+
+def test_admin_and_buyer_pages_show_no_price_before_opening(client, open_tender, place_bid, make_user):
+    bid, _member = place_bid(open_tender, price="271828.18", text=SECRET_PROPOSAL)
+    for user, paths in [(make_user("platform_admin"), ["/admin/audit/", f"/tenders/{open_tender.id}", "/tenders/"]),
+                        (open_tender.created_by, [f"/tenders/{open_tender.id}", "/tenders/mine",
+                                                  f"/evaluation/tenders/{open_tender.id}"])]:
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = str(user.id), True
+        for path in paths:
+            response = client.get(path)
+            html = response.get_data(as_text=True)
+            assert response.status_code == 200, path
+            assert "271828" not in html and "271,828" not in html and "志愿者积分" not in html, path
+    with client.session_transaction() as session:
+        session["_user_id"] = str(make_user("platform_admin").id)
+    assert "bid.submit" in client.get("/admin/audit/").get_data(as_text=True)  # the control: the event is listed
+
+
+def test_followers_hear_of_the_opening(open_tender, place_bid, make_user):
+    from marketplace.notifications.models import Notification
+    from marketplace.tenders import services as tenders
+
+    resident = make_user("resident")
+    tenders.follow(open_tender, resident)
+    place_bid(open_tender), place_bid(open_tender)
+    db.session.commit()
+    clock.freeze(open_tender.deadline_at)
+    tenders.catch_up(open_tender)
+    notes = [n.message for n in db.session.query(Notification).filter_by(user_id=resident.id)]
+    assert any("已开标" in m and "2 份有效投标" in m for m in notes)
