@@ -373,7 +373,11 @@ def opening_of(tender) -> Opening | None:
 
 
 def opening_entries(opening: Opening) -> list[dict]:
-    return json.loads(opening.entries)
+    """The published record, with times as datetimes again (stored as ISO UTC text) for local display."""
+    entries = json.loads(opening.entries)
+    for entry in entries:
+        entry["submitted_at"] = datetime.fromisoformat(entry["submitted_at"])
+    return entries
 
 
 def opened_bids(tender) -> list[Bid]:
