@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.organizations.models import Membership, OrgStatus
 
-from . import amendments, rules, services
+from . import amendments, questions, rules, services
 from .models import IndicatorKind, Method
 
 YEAR = 2026
@@ -84,11 +84,11 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
         services.publish(tender, by=buyer)
     if org_user is not None:
         with clock.frozen(now - timedelta(days=2)):
-            asked = services.ask(tender, "请问“探访服务”是否包括电话探访？电话探访如何计入人次？", by=org_user,
+            asked = questions.ask(tender, "请问“探访服务”是否包括电话探访？电话探访如何计入人次？", by=org_user,
                                  membership=_membership(org_user))
-            services.answer(asked, "电话探访可以计入，但每位老人每月至少一次上门探访。", by=buyer)
+            questions.answer(asked, "电话探访可以计入，但每位老人每月至少一次上门探访。", by=buyer)
         with clock.frozen(now - timedelta(days=1)):
-            services.ask(tender, "长者食堂的场地和厨房设备由街道提供吗？", by=org_user,
+            questions.ask(tender, "长者食堂的场地和厨房设备由街道提供吗？", by=org_user,
                          membership=_membership(org_user))
     with clock.frozen(now - timedelta(days=1)):
         amendments.amend(tender, {"deliverables": tender.deliverables + "\n节假日助餐不停供"},

@@ -19,7 +19,7 @@ from marketplace.regions.models import Region, RegionLevel
 from marketplace.regions.services import region_by_code
 from marketplace.security import require
 
-from . import amendments, policies, services
+from . import amendments, policies, queries, questions, services
 from .forms import (
     AmendForm,
     AnswerForm,
@@ -63,7 +63,7 @@ def _labels() -> dict:
 
 def _load(tender_id: int) -> Tender:
     """The tender as it stands now: time-driven moves are applied before anyone sees it."""
-    tender = db.session.get(Tender, tender_id, options=services.PAGE_LOAD)
+    tender = db.session.get(Tender, tender_id, options=queries.PAGE_LOAD)
     if tender is None or not policies.can_view_tender(current_user, tender):
         abort(404)
     if services.catch_up(tender) | awards.catch_up(tender):  # both run: an award's standstill may end too
@@ -89,7 +89,7 @@ def index():
         "deadline_before": (None if form.deadline_before.errors or not form.deadline_before.data
                             else clock.local_midnight(form.deadline_before.data) + services.ONE_DAY),
     }
-    page = paginate(services.public_query(filters))
+    page = paginate(queries.public_query(filters))
     return render_template("tenders/index.html", form=form, page=page)
 
 
@@ -134,7 +134,7 @@ def follow(tender_id):
 def ask(tender_id):
     tender = _load(tender_id)
     form = QuestionForm()
-    if run_form(form, lambda: services.ask(tender, form.text.data, by=current_user,
+    if run_form(form, lambda: questions.ask(tender, form.text.data, by=current_user,
                                            membership=organizations.membership_of(current_user)),
                 _("问题已提交。采购人看到的提问方是匿名编号，答复会向所有人公开")):
         return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
@@ -150,7 +150,7 @@ def answer(tender_id, question_id):
     if question is None or question.tender_id != tender.id:
         abort(404)
     form = AnswerForm()
-    if run_form(form, lambda: services.answer(question, form.answer.data, by=current_user), _("答复已发布")):
+    if run_form(form, lambda: questions.answer(question, form.answer.data, by=current_user), _("答复已发布")):
         return redirect(url_for(".show", tender_id=tender.id, _anchor="questions"))
     return _show_page(tender, answer_form=form, answering=question.id), 400
 
@@ -186,9 +186,9 @@ def mine():
         db.session.commit()
     status = request.args.get("status")
     status = TenderStatus(status) if status in TenderStatus._value2member_map_ else None
-    page = paginate(services.buyer_query(current_user.body, status))
+    page = paginate(queries.buyer_query(current_user.body, status))
     return render_template("tenders/mine.html", page=page, status=status,
-                           counts=services.counts_by_status(current_user.body))
+                           counts=queries.counts_by_status(current_user.body))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -196,7 +196,7 @@ def mine():
 def new():
     require(policies.can_create_tender(current_user))
     body, year = current_user.body, clock.today().year
-    items = services.purchasable_items(body, year)
+    items = queries.purchasable_items(body, year)
     form = NewTenderForm()
     form.item_code.choices = [(item.code, _("%(code)s %(name)s（剩余预算 %(remaining)s）", code=item.code,
                                             name=item.name, remaining=f"¥{view.remaining:,.2f}"))

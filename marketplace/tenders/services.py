@@ -12,9 +12,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, or_, select
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
@@ -40,7 +38,6 @@ from .models import (
     Follower,
     Indicator,
     Method,
-    Pseudonym,
     Question,
     Tender,
     TenderAction,
@@ -524,67 +521,6 @@ def unanswered(tender: Tender) -> list[Question]:
     return [q for q in tender.questions if q.answer is None]
 
 
-# -- questions and answers --------------------------------------------------------------------------------
-
-def pseudonym_for(tender: Tender, organization_id: int) -> Pseudonym:
-    existing = db.session.execute(select(Pseudonym).where(
-        Pseudonym.tender_id == tender.id, Pseudonym.organization_id == organization_id)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    for _attempt in range(5):  # two first questions at once may pick the same number: take the next one
-        number = db.session.scalar(select(func.max(Pseudonym.number)).where(Pseudonym.tender_id == tender.id))
-        row = Pseudonym(tender_id=tender.id, organization_id=organization_id, number=(number or 0) + 1)
-        try:
-            with db.session.begin_nested():
-                db.session.add(row)
-        except IntegrityError:
-            existing = db.session.execute(select(Pseudonym).where(
-                Pseudonym.tender_id == tender.id, Pseudonym.organization_id == organization_id)).scalar_one_or_none()
-            if existing is not None:
-                return existing
-            continue
-        return row
-    raise DomainError(_("提交的人太多，请稍后再试"))
-
-
-def ask(tender: Tender, text: str, *, by: User, membership) -> Question:
-    now = clock.now()
-    if not policies.can_ask(by, membership, tender, now):
-        raise NotPermitted(policies.why_cannot_ask(by, membership, tender, now))
-    text = (text or "").strip()
-    if len(text) < 5:
-        raise DomainError(_("请把问题写清楚（至少 5 个字）"), field="text")
-    pseudonym = pseudonym_for(tender, membership.organization_id)
-    question = Question(tender=tender, pseudonym=pseudonym, asked_by_id=by.id, text=text, asked_at=now)
-    db.session.add(question)
-    db.session.flush()
-    # The audit row names the account (the chain must), but never the organization in its data.
-    audit.record(by, "tender.question_asked", tender, data={"question": question.id,
-                                                            "pseudonym": pseudonym.number})
-    follow(tender, by)
-    tell_buyer(tender, _("“%(title)s”收到一个新问题（提问方 %(n)d）", title=tender.title, n=pseudonym.number))
-    return question
-
-
-def answer(question: Question, text: str, *, by: User) -> Question:
-    tender = question.tender
-    if not policies.can_manage_tender(by, tender):
-        raise NotPermitted(_("只有本单位工作人员可以答复问题"))
-    if question.answer is not None:
-        raise DomainError(_("这个问题已经答复过了"), field="answer")
-    text = (text or "").strip()
-    if not text:
-        raise DomainError(_("请填写答复内容"), field="answer")
-    question.answer, question.answered_at, question.answered_by_id = text, clock.now(), by.id
-    db.session.flush()
-    audit.record(by, "tender.question_answered", tender, data={"question": question.id})
-    tell_followers(tender, _("“%(title)s”发布了问题答复（所有人可见）", title=tender.title))
-    if tender.status == TenderStatus.tendering and tender.blocked_notice_at and not unanswered(tender):
-        tender.blocked_notice_at = None
-        catch_up(tender)
-    return question
-
-
 # -- followers and notices --------------------------------------------------------------------------------
 
 def follow(tender: Tender, user) -> Follower:
@@ -626,84 +562,3 @@ def tell_buyer(tender: Tender, message: str) -> None:
     link = external_url("tenders.show", tender_id=tender.id)
     for user in buyer_staff(tender):
         notifications.notify(user, message, link)
-
-
-# Everything the tender page shows, loaded up front rather than one row at a time.
-PAGE_LOAD = [selectinload(Tender.questions).joinedload(Question.pseudonym), selectinload(Tender.amendments),
-             selectinload(Tender.documents), selectinload(Tender.indicators), selectinload(Tender.criteria),
-             selectinload(Tender.conditions), selectinload(Tender.regions).joinedload(TenderRegion.region),
-             joinedload(Tender.buyer).joinedload(GovernmentBody.region)]
-
-
-# -- queries ----------------------------------------------------------------------------------------------
-
-def public_query(filters: dict):
-    query = (select(Tender).where(Tender.published_at.is_not(None))
-             .options(selectinload(Tender.buyer).selectinload(GovernmentBody.region)))
-    if filters.get("region"):
-        region = filters["region"]
-        query = query.join(Tender.buyer).join(GovernmentBody.region).where(Region.code.startswith(region.code_prefix))
-    if filters.get("item_code"):
-        query = query.where(Tender.item_code.startswith(filters["item_code"]))
-    if filters.get("method"):
-        query = query.where(Tender.method == filters["method"])
-    if filters.get("status"):
-        query = query.where(Tender.status == filters["status"])
-    if filters.get("budget_min") is not None:
-        query = query.where(Tender.budget >= filters["budget_min"])
-    if filters.get("budget_max") is not None:
-        query = query.where(Tender.budget <= filters["budget_max"])
-    if filters.get("deadline_before") is not None:
-        query = query.where(Tender.deadline_at <= filters["deadline_before"])
-    if filters.get("q"):
-        like = f"%{filters['q']}%"
-        query = query.where(or_(Tender.title.like(like), Tender.reference.like(like)))
-    # Open tenders first (nearest deadline first), then the rest newest first.
-    open_first = case((Tender.status.in_([TenderStatus.enquiry, TenderStatus.tendering]), 0), else_=1)
-    nearest = case((open_first == 0, Tender.deadline_at), else_=None)
-    return query.order_by(open_first, nearest.asc(), Tender.id.desc())
-
-
-def buyer_query(buyer: GovernmentBody, status: TenderStatus | None = None):
-    query = select(Tender).where(Tender.buyer_id == buyer.id)
-    if status is not None:
-        query = query.where(Tender.status == status)
-    return query.order_by(Tender.id.desc())
-
-
-def counts_by_status(buyer: GovernmentBody) -> dict[TenderStatus, int]:
-    rows = db.session.execute(select(Tender.status, func.count(Tender.id)).where(Tender.buyer_id == buyer.id)
-                              .group_by(Tender.status)).all()
-    return dict(rows)
-
-
-def purchasable_items(buyer: GovernmentBody, year: int) -> list[tuple]:
-    """Items of the buyer's effective catalog that have a budget line: (item, BudgetView)."""
-    effective = catalog.effective_catalog(buyer.region, year)
-    lines = db.session.execute(select(BudgetLine).where(
-        BudgetLine.body_id == buyer.id, BudgetLine.year == year)).scalars().all()
-    result = []
-    for line in lines:
-        item = effective.get(line.item_code)
-        if item is not None and not item.negative:
-            result.append((item, budget_view(buyer, year, line.item_code)))
-    return sorted(result, key=lambda pair: pair[0].code)
-
-
-def usages_for_item(item_code: str, region: Region, year: int) -> list:
-    """Public tenders for an item, for the catalog's item page."""
-    tenders = db.session.execute(
-        select(Tender).join(Tender.buyer).join(GovernmentBody.region)
-        .where(Tender.item_code == item_code, Tender.year == year, Tender.published_at.is_not(None),
-               Region.code.startswith(region.code_prefix)).order_by(Tender.id.desc()).limit(50)).scalars().all()
-    return [Usage(t.title, external_url("tenders.show", tender_id=t.id), t.reference) for t in tenders]
-
-
-@dataclass
-class Usage:
-    title: str
-    url: str
-    label: str
-
-
-catalog.ITEM_USAGE_PROVIDERS.append(usages_for_item)

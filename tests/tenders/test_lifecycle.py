@@ -11,7 +11,7 @@ from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
 from marketplace.organizations.services import membership_of
-from marketplace.tenders import amendments
+from marketplace.tenders import amendments, questions
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import Tender, TenderStatus
 from tests.organizations.conftest import manager_of
@@ -65,7 +65,7 @@ def test_moves_happen_lazily_when_the_page_is_loaded(market, ready_tender, clien
 
 def _ask(tender, org, text="请问服务对象是否包括辖区外的老人？"):
     member = manager_of(org)
-    return tenders.ask(tender, text, by=member, membership=membership_of(member))
+    return questions.ask(tender, text, by=member, membership=membership_of(member))
 
 
 def test_askers_are_anonymous_to_the_buyer_and_the_public(market, open_tender, make_org, client):
@@ -115,7 +115,7 @@ def test_unanswered_questions_block_evaluation_until_answered(market, open_tende
     jobs.tick("tenders.advance")  # the buyer is told once
     assert len(db.session.query(Notification).filter(Notification.user_id == market["buyer"].id,
                                                      Notification.message.like("%未答复%")).all()) == 1
-    tenders.answer(db.session.get(type(question), question.id), "只服务本街道户籍及常住老人", by=market["buyer"])
+    questions.answer(db.session.get(type(question), question.id), "只服务本街道户籍及常住老人", by=market["buyer"])
     assert tender.status == TenderStatus.evaluation
 
 
@@ -123,12 +123,12 @@ def test_the_buyer_answers_once_and_followers_hear_of_it(market, open_tender, ma
     resident = make_user("resident")
     tenders.follow(open_tender, resident)
     question = _ask(open_tender, make_org())
-    tenders.answer(question, "包括常住老人", by=market["buyer"])
+    questions.answer(question, "包括常住老人", by=market["buyer"])
     with pytest.raises(DomainError):
-        tenders.answer(question, "再答一次", by=market["buyer"])
+        questions.answer(question, "再答一次", by=market["buyer"])
     assert any("答复" in n.message for n in db.session.query(Notification).filter_by(user_id=resident.id))
     with pytest.raises(NotPermitted):
-        tenders.answer(_ask(open_tender, make_org()), "不是本单位", by=make_user("buyer", body_=market["city"]))
+        questions.answer(_ask(open_tender, make_org()), "不是本单位", by=make_user("buyer", body_=market["city"]))
 
 
 def test_an_amendment_flags_submitted_bids_and_extends_the_deadline(market, open_tender, make_org, submitted_bid):

@@ -7,6 +7,7 @@ import pytest
 from marketplace.catalog.models import CatalogVersion, PurchaseItem
 from marketplace.common import clock
 from marketplace.extensions import db
+from marketplace.tenders import questions
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import Tender, TenderStatus
 from tests.organizations.conftest import manager_of
@@ -97,7 +98,7 @@ def test_the_buyer_answers_and_amends_over_http(client, market, open_tender, mak
     member = manager_of(make_org())
     from marketplace.organizations.services import membership_of
 
-    question = tenders.ask(open_tender, "请问是否接受联合体投标？", by=member, membership=membership_of(member))
+    question = questions.ask(open_tender, "请问是否接受联合体投标？", by=member, membership=membership_of(member))
     _sign_in(client, market["buyer"])
     token = client.csrf_token(f"/tenders/{open_tender.id}")
     client.post(f"/tenders/{open_tender.id}/questions/{question.id}/answer",
@@ -175,7 +176,8 @@ def test_the_tender_page_costs_the_same_for_one_question_or_six(client, market, 
     def ask(n):
         for i in range(n):
             member = manager_of(make_org())
-            tenders.ask(open_tender, f"第 {i} 个问题：服务对象如何确定？", by=member, membership=membership_of(member))
+            questions.ask(open_tender, f"第 {i} 个问题：服务对象如何确定？", by=member,
+                          membership=membership_of(member))
         db.session.commit()
 
     ask(1)
