@@ -80,7 +80,7 @@ class Bid(db.Model):
         Index("uq_bid_one_draft", "tender_id", "organization_id", unique=True,
               sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
         # A retried or double-clicked submission carries the same key and finds the bid it already made.
-        UniqueConstraint("organization_id", "idempotency_key"),
+        UniqueConstraint("organization_id", "tender_id", "idempotency_key"),
         CheckConstraint("status = 'draft' OR (sealed_content IS NOT NULL AND content_sha256 IS NOT NULL)",
                         name="submitted_is_sealed"),
         CheckConstraint("status != 'disqualified' OR disqualify_reason IS NOT NULL", name="disqualified_has_reason"),
@@ -122,18 +122,23 @@ class Bid(db.Model):
 
 
 class BidDocument(db.Model):
-    """A file of a bid, stored encrypted with the tender's key; only its name, size and hash are plain."""
+    """A file of a bid. The file is encrypted with the tender's key, and so are its name, type, size and hash
+    (a file name like "报价268000.pdf" would tell too much); they are copied out in plain at opening."""
 
     __tablename__ = "bid_document"
+    __table_args__ = (CheckConstraint("opened_at IS NULL OR (original_name IS NOT NULL AND sha256 IS NOT NULL)",
+                                      name="plain_after_opening"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"), index=True)
-    original_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext, part of the bid's canonical content
+    sealed_meta: Mapped[bytes] = mapped_column(LargeBinary)  # JSON {name, content_type, size, sha256}
     blob: Mapped[str] = mapped_column(String(64), unique=True)  # random file name under instance/sealed/
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_name: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the plaintext, part of the bid's canonical content
 
     bid: Mapped[Bid] = relationship(back_populates="documents")
 

@@ -16,7 +16,9 @@ def can_read_opened(user, tender, opened: bool) -> bool:
     if user.role == Role.evaluator:
         from marketplace.evaluation.models import PanelMember
 
-        return any(m.user_id == user.id and m.active for m in _panel(tender, PanelMember))
+        # Only after declaring no conflict of interest against the bidders.
+        return any(m.user_id == user.id and m.active and m.declared_at is not None and not m.conflicted
+                   for m in _panel(tender, PanelMember))
     return False
 
 

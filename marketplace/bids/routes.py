@@ -59,6 +59,9 @@ def workspace(tender_id):
     _team_choices(form, org)
     if request.method == "POST":
         values = _values(form, tender)
+        done = services.find_by_key(org.id, tender, form.idempotency_key.data or "")
+        if done is not None:  # a double click or a retry of a submission that already went through
+            return redirect(url_for(".receipt", bid_id=done.id))
         if form.validate_on_submit():
             try:
                 draft = draft or services.draft_for(tender, by=current_user)
@@ -70,6 +73,9 @@ def workspace(tender_id):
                     return redirect(url_for(".receipt", bid_id=bid.id))
             except DomainError as exc:
                 db.session.rollback()
+                done = services.find_by_key(org.id, tender, form.idempotency_key.data or "")
+                if done is not None:  # the same submission won a race with this one
+                    return redirect(url_for(".receipt", bid_id=done.id))
                 show_domain_error(form, exc)
                 return _workspace_page(tender, org, form, values), 400
             db.session.commit()
@@ -89,7 +95,8 @@ def _workspace_page(tender, org, form, content):
     return render_template(
         "bids/workspace.html", tender=tender, org=org, form=form, content=content,
         eligibility=engine.eligibility(org, tender, clock.today()), history=history,
-        draft=next((b for b in history if b.status == BidStatus.draft), None),
+        draft=(draft := next((b for b in history if b.status == BidStatus.draft), None)),
+        documents=services.own_documents(draft, current_user),
         live=next((b for b in history if b.status.value in ("submitted", "needs_reconfirmation")), None),
         open_for_bids=tender.status.value == "tendering" and tender.deadline_at and now < tender.deadline_at,
         proposals=_proposals(content),
@@ -174,8 +181,9 @@ def document(bid_id, document_id):
         abort(404)
     opened = bid.opened_content is not None
     require(services.is_bidder(current_user, bid) or policies.can_read_opened(current_user, tender, opened))
-    return send_file(io.BytesIO(services.read_document(bid, document, current_user)),
-                     mimetype=document.content_type, as_attachment=True, download_name=document.original_name)
+    meta, content = services.read_document(bid, document, current_user)
+    return send_file(io.BytesIO(content), mimetype=meta["content_type"], as_attachment=True,
+                     download_name=meta["name"])
 
 
 @bp.get("/<int:bid_id>/receipt")

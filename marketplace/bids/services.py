@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.audit import services as audit
 from marketplace.common import clock, files
@@ -93,20 +94,56 @@ def empty_content() -> dict:
 # -- drafts -----------------------------------------------------------------------------------------------
 
 def draft_for(tender, *, by) -> Bid:
-    """The organization's draft for a tender, created on first use."""
+    """The organization's draft for a tender, created on first use. After a submission, the new draft starts
+    as a copy of the live bid (its content and files), so a replacement changes only what needs changing."""
     membership = _membership(by)
     if membership is None:
         raise NotPermitted(_("只有社会组织的工作人员可以投标"))
-    _ensure_open(tender, clock.now())
-    draft = db.session.execute(select(Bid).where(Bid.tender_id == tender.id,
-                                                 Bid.organization_id == membership.organization_id,
-                                                 Bid.status == BidStatus.draft)).scalar_one_or_none()
-    if draft is None:
-        draft = Bid(tender_id=tender.id, organization_id=membership.organization_id, status=BidStatus.draft,
-                    created_at=clock.now(), created_by_id=by.id, tender_version=tender.version)
-        db.session.add(draft)
-        db.session.flush()
+    _ensure_open(tender, _lock(tender))
+    org_id = membership.organization_id
+    draft = _draft_of(tender, org_id)
+    if draft is not None:
+        return draft
+    draft = Bid(tender_id=tender.id, organization_id=org_id, status=BidStatus.draft, created_at=clock.now(),
+                created_by_id=by.id, tender_version=tender.version)
+    try:
+        with db.session.begin_nested():  # two first clicks at once: the second finds the first one's draft
+            db.session.add(draft)
+    except IntegrityError:
+        return _draft_of(tender, org_id)
+    live = next((b for b in live_bids(tender) if b.organization_id == org_id), None)
+    if live is not None:
+        content = json.loads(sealing.unseal(tender.id, live.sealed_content, purpose=sealing.OWN_BID))
+        draft.sealed_content = _seal_json(tender.id, {key: content[key] for key in empty_content()})
+        for document in live.documents:
+            meta = document_meta(live, document)
+            _attach(draft, tender, meta["name"], sealing.read_file(tender.id, document.blob,
+                                                                   purpose=sealing.OWN_BID))
+    db.session.flush()
     return draft
+
+
+def _draft_of(tender, organization_id: int) -> Bid | None:
+    return db.session.execute(select(Bid).where(Bid.tender_id == tender.id, Bid.organization_id == organization_id,
+                                                Bid.status == BidStatus.draft)).scalar_one_or_none()
+
+
+def _seal_json(tender_id: int, value) -> bytes:
+    return sealing.seal(tender_id, json.dumps(value, ensure_ascii=False, sort_keys=True).encode())
+
+
+def _lock(tender, bid: Bid | None = None) -> datetime:
+    """Queue behind the opening on the tender row (shared lock: bidders don't wait for each other), lock the
+    bid being changed, and read the clock only then: a change either lands before the opening reads the
+    bids or sees that bidding has closed. Returns the time the server takes for the change."""
+    from marketplace.tenders.models import Tender
+
+    db.session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update(read=True))
+    db.session.refresh(tender)
+    if bid is not None and bid.id is not None:
+        db.session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())
+        db.session.refresh(bid)
+    return clock.now()
 
 
 def _ensure_open(tender, now: datetime) -> None:
@@ -154,29 +191,50 @@ def parse_content(tender, values: dict, organization: Organization) -> dict:
 
 
 def save_draft(bid: Bid, tender, values: dict, *, by) -> Bid:
+    now = _lock(tender, bid)
     if bid.status != BidStatus.draft or not is_bidder(by, bid):
         raise NotPermitted(_("只能修改本机构的投标草稿"))
-    _ensure_open(tender, clock.now())
-    content = parse_content(tender, values, bid.organization)
-    bid.sealed_content = sealing.seal(tender.id, json.dumps(content, ensure_ascii=False).encode())
+    _ensure_open(tender, now)
+    bid.sealed_content = _seal_json(tender.id, parse_content(tender, values, bid.organization))
     db.session.flush()
     return bid
 
 
 def add_document(bid: Bid, tender, filename: str, content: bytes, *, by) -> BidDocument:
+    now = _lock(tender, bid)
     if bid.status != BidStatus.draft or not is_bidder(by, bid):
         raise NotPermitted(_("只能向本机构的投标草稿添加文件"))
-    _ensure_open(tender, clock.now())
+    _ensure_open(tender, now)
     if len(bid.documents) >= MAX_DOCUMENTS:
         raise DomainError(_("每份投标最多 %(n)d 个文件", n=MAX_DOCUMENTS), field="document")
-    content_type = files.check(filename, content)
-    document = BidDocument(bid=bid, original_name=Path(filename).name[:255] or "document",
-                           content_type=content_type, size=len(content),
-                           sha256=hashlib.sha256(content).hexdigest(),
+    return _attach(bid, tender, filename, content)
+
+
+def _attach(bid: Bid, tender, filename: str, content: bytes) -> BidDocument:
+    meta = {"name": Path(filename).name[:255] or "document", "content_type": files.check(filename, content),
+            "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    document = BidDocument(bid=bid, sealed_meta=_seal_json(tender.id, meta),
                            blob=sealing.store_file(tender.id, content), uploaded_at=clock.now())
     db.session.add(document)
     db.session.flush()
     return document
+
+
+def document_meta(bid: Bid, document: BidDocument) -> dict:
+    """Name, type, size and hash of a bid's file: from the sealed record before opening (callers check that
+    the user is the bidder), from the plain columns after."""
+    if document.opened_at is not None:
+        return {"name": document.original_name, "content_type": document.content_type, "size": document.size,
+                "sha256": document.sha256}
+    return json.loads(sealing.unseal(bid.tender_id, document.sealed_meta, purpose=sealing.OWN_BID))
+
+
+def own_documents(bid: Bid | None, user) -> list[tuple[BidDocument, dict]]:
+    if bid is None:
+        return []
+    if not is_bidder(user, bid):
+        raise NotPermitted(_("只有投标机构本身可以在开标前查看投标文件"))
+    return [(d, document_meta(bid, d)) for d in bid.documents]
 
 
 def remove_document(bid: Bid, document: BidDocument, *, by) -> None:
@@ -186,11 +244,13 @@ def remove_document(bid: Bid, document: BidDocument, *, by) -> None:
     db.session.flush()
 
 
-def read_document(bid: Bid, document: BidDocument, user) -> bytes:
-    purpose = sealing.OPENED if bid.opened_content is not None else sealing.OWN_BID
-    if purpose == sealing.OWN_BID and not is_bidder(user, bid):
+def read_document(bid: Bid, document: BidDocument, user) -> tuple[dict, bytes]:
+    """(meta, content) for the bidder at any time, and for those the opening made entitled after it."""
+    opened = bid.opened_content is not None
+    if not opened and not is_bidder(user, bid):
         raise NotPermitted(_("开标前只有投标机构本身可以查看投标文件"))
-    return sealing.read_file(bid.tender_id, document.blob, purpose=purpose)
+    purpose = sealing.OPENED if opened else sealing.OWN_BID
+    return document_meta(bid, document), sealing.read_file(bid.tender_id, document.blob, purpose=purpose)
 
 
 # -- submission -------------------------------------------------------------------------------------------
@@ -204,7 +264,8 @@ def canonical(tender, bid: Bid, content: dict, salt: str) -> str:
         "tender": tender.reference, "tender_version": tender.version,
         "organization": bid.organization.uscc, "price": content["price"], "breakdown": content["breakdown"],
         "proposals": content["proposals"], "team": content["team"],
-        "documents": [{"name": d.original_name, "sha256": d.sha256, "size": d.size} for d in bid.documents],
+        "documents": [{key: meta[key] for key in ("name", "sha256", "size")}
+                      for meta in (document_meta(bid, d) for d in bid.documents)],
         "salt": salt,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -242,11 +303,10 @@ def submit(bid: Bid, tender, *, by, idempotency_key: str) -> Bid:
     key = (idempotency_key or "").strip()[:64]
     if not key:
         raise DomainError(_("表单已过期，请刷新页面后重新提交"))
-    done = db.session.execute(select(Bid).where(Bid.organization_id == bid.organization_id,
-                                                Bid.idempotency_key == key)).scalar_one_or_none()
+    now = _lock(tender, bid)
+    done = find_by_key(bid.organization_id, tender, key)
     if done is not None:
         return done
-    now = clock.now()
     if bid.status != BidStatus.draft or not is_bidder(by, bid):
         raise NotPermitted(_("只能提交本机构的投标草稿"))
     _ensure_open(tender, now)
@@ -274,6 +334,12 @@ def submit(bid: Bid, tender, *, by, idempotency_key: str) -> Bid:
     return bid
 
 
+def find_by_key(organization_id: int, tender, key: str) -> Bid | None:
+    """The bid a form with this idempotency key already created, if any (a retry, a double click)."""
+    return db.session.execute(select(Bid).where(Bid.organization_id == organization_id, Bid.tender_id == tender.id,
+                                                Bid.idempotency_key == key)).scalar_one_or_none()
+
+
 def receipt(bid: Bid, tender) -> dict:
     return {"bid": bid.id, "tender": tender.reference, "tender_title": tender.title,
             "organization": bid.organization.name, "uscc": bid.organization.uscc, "sha256": bid.content_sha256,
@@ -284,7 +350,7 @@ def receipt(bid: Bid, tender) -> dict:
 def withdraw(bid: Bid, tender, *, by) -> Bid:
     if not is_bidder(by, bid):
         raise NotPermitted(_("只能撤回本机构的投标"))
-    now = clock.now()
+    now = _lock(tender, bid)
     _ensure_open(tender, now)
     bid.withdrawn_at = now
     _move(bid, BidAction.withdraw, by=by)
@@ -307,8 +373,16 @@ def flag_for_reconfirmation(tender, amendment) -> int:
 def reconfirm(bid: Bid, tender, *, by) -> Bid:
     if not is_bidder(by, bid):
         raise NotPermitted(_("只能确认本机构的投标"))
-    _ensure_open(tender, clock.now())
-    bid.reconfirmed_at, bid.tender_version = clock.now(), tender.version
+    now = _lock(tender, bid)
+    _ensure_open(tender, now)
+    # The amended tender may ask for something the bid no longer meets (a lower budget, new conditions).
+    result = engine.eligibility(bid.organization, tender, clock.today())
+    problems = ([] if result.eligible else [_("贵机构不再符合变更后的必备条件")]) + check_complete(
+        tender, own_content(bid, by))
+    if problems:
+        raise DomainError(_("不能按变更后的文件确认：%(problems)s。请修改后重新提交投标",
+                            problems=join_clauses(problems)))
+    bid.reconfirmed_at, bid.tender_version = now, tender.version
     _move(bid, BidAction.reconfirm, by=by, data={"version": tender.version})
     return bid
 
@@ -347,6 +421,10 @@ def open_bids(tender, *, at: datetime) -> int:
         content = json.loads(text)
         bid.opened_content = text
         bid.opened_sha256 = hashlib.sha256(text.encode()).hexdigest()
+        for document in bid.documents:
+            meta = json.loads(sealing.unseal(tender.id, document.sealed_meta, purpose=sealing.OPENED))
+            document.original_name, document.content_type = meta["name"], meta["content_type"]
+            document.size, document.sha256, document.opened_at = meta["size"], meta["sha256"], at
         bid.price = Decimal(content["price"])
         bid.opened_at = at
         _move(bid, BidAction.open, by=None, at=at, data={"sha256": bid.opened_sha256,

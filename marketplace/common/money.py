@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import Numeric
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1e12")
 MoneyColumn = Numeric(14, 2, asdecimal=True)
 
 
@@ -21,7 +22,8 @@ def yuan(value) -> Decimal:
         amount = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
         raise MoneyError(f"不是有效金额: {value!r}") from exc
-    if not amount.is_finite():
+    # Numeric(14,2) holds less than a trillion yuan; anything larger is a typing mistake, not an amount.
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
         raise MoneyError(f"不是有效金额: {value!r}")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 

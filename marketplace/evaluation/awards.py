@@ -150,14 +150,15 @@ def answer_challenge(challenge: Challenge, answer: str, upheld: bool, *, by) -> 
 
 
 def _replace(award: Award, reason: str, *, by) -> Award | None:
-    """Cancel the award; the next valid bid ranked below it (never one already awarded once) takes its place."""
+    """Cancel the award; the best-ranked valid bid never awarded takes its place (which may rank above it, when
+    the buyer had passed over a bid with a reason and that bidder's challenge is the one upheld)."""
     tender = award.tender
     award.cancel_reason = reason
     _move(award, AwardAction.cancel, by=by, at=clock.now(), data={"reason": reason})
     db.session.flush()  # the cancelled award leaves the one-in-force index before its successor enters it
     awarded = set(db.session.execute(select(Award.bid_id).where(Award.tender_id == tender.id)).scalars())
     successor = next((r for r in queries.results_of(tender)
-                      if r.rank > award.rank and r.bid.status == BidStatus.opened and r.bid_id not in awarded), None)
+                      if r.bid.status == BidStatus.opened and r.bid_id not in awarded), None)
     if successor is None:
         tenders.mark_unsuccessful(tender, _("第 %(rank)d 名的成交结果因质疑成立被撤销，没有排名在后的有效投标可以递补",
                                             rank=award.rank), by=by)
@@ -167,6 +168,14 @@ def _replace(award: Award, reason: str, *, by) -> Award | None:
     return _publish(tender, successor.bid, successor.rank,
                     _("原第 %(old)d 名的成交结果因质疑成立被撤销，由第 %(new)d 名依次递补",
                       old=award.rank, new=successor.rank), by=by)
+
+
+def cancel_with_tender(tender, reason: str, *, by) -> None:
+    """The buyer cancelled the tender during the standstill: the award in force is cancelled with it."""
+    for award in awards_of(tender):
+        if award.status == AwardStatus.noticed:
+            award.cancel_reason = _("项目已终止：%(reason)s", reason=reason)[:1000]
+            _move(award, AwardAction.cancel, by=by, at=clock.now(), data={"reason": reason})
 
 
 # -- the end of the standstill ----------------------------------------------------------------------------

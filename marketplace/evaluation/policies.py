@@ -56,6 +56,12 @@ def can_score(user, member: PanelMember | None, tender, has_results: bool = Fals
             and not member.conflicted and member.submitted_at is None and in_review(tender) and not has_results)
 
 
+def is_cleared_member(user, member: PanelMember | None) -> bool:
+    """An active panel member who has declared no conflict of interest: only then does he read or judge bids."""
+    return (is_panel_member(user, member) and member.active and member.declared_at is not None
+            and not member.conflicted)
+
+
 def can_see_all_scores(member: PanelMember | None) -> bool:
     """Independence: a member sees the others' scores only after submitting his own."""
     return member is not None and member.active and member.submitted_at is not None
@@ -63,7 +69,7 @@ def can_see_all_scores(member: PanelMember | None) -> bool:
 
 def can_review_qualification(user, tender, member: PanelMember | None, has_results: bool) -> bool:
     """资格审查: the buyer or an active panel member may disqualify a bid until results are computed."""
-    allowed = is_buyer_staff(user, tender) or (is_panel_member(user, member) and member.active)
+    allowed = is_buyer_staff(user, tender) or is_cleared_member(user, member)
     return allowed and in_review(tender) and not has_results
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Role, User
 from marketplace.bids import services as bids
-from marketplace.bids.models import Bid
+from marketplace.bids.models import Bid, BidStatus
 from marketplace.common import clock, files
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -105,6 +105,8 @@ def assign(tender_id):
 @login_required
 def disqualify(bid_id):
     bid = db.session.get(Bid, bid_id) or abort(404)
+    if bid.status != BidStatus.opened:  # drafts, withdrawn and lapsed bids are nobody's business
+        abort(404)
     tender = _load(bid.tender_id)
     member = queries.member_for(tender, current_user)
     require(policies.can_review_qualification(current_user, tender, member, queries.has_results(tender)))

@@ -87,7 +87,8 @@ def _points(raw, criterion) -> Decimal:
     except InvalidOperation:
         raise DomainError(_("“%(name)s”的分数“%(raw)s”不是数字", name=criterion.name, raw=raw),
                           field="points") from None
-    if not points.is_finite() or points != points.quantize(scoring.CENT) or not 0 <= points <= criterion.weight:
+    # Range first: quantizing a huge number (1e30) would itself raise.
+    if not points.is_finite() or not 0 <= points <= criterion.weight or points != points.quantize(scoring.CENT):
         raise DomainError(_("“%(name)s”的分数须在 0 到 %(max)d 之间（最多两位小数）", name=criterion.name,
                             max=criterion.weight), field="points")
     return points

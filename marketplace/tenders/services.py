@@ -406,7 +406,12 @@ def cancel(tender: Tender, reason: str, *, by) -> Tender:
     if not reason:
         raise DomainError(_("终止项目须写明理由（理由将公开）"), field="reason")
     tender.cancel_reason = reason
+    was_awarded = tender.status == TenderStatus.awarded
     _move(tender, TenderAction.cancel, at=clock.now(), by=by, data={"reason": reason})
+    if was_awarded:  # the award in force falls with its tender: no challenge, no final award, no contract
+        from marketplace.evaluation import awards
+
+        awards.cancel_with_tender(tender, reason, by=by)
     _return_needs(tender, _("已终止（%(reason)s）", reason=reason))
     if tender.published_at is not None:
         tell_followers(tender, _("采购项目“%(title)s”已终止：%(reason)s", title=tender.title, reason=reason))
@@ -435,6 +440,7 @@ def mark_unsuccessful(tender: Tender, reason: str, *, by) -> None:
     """废标 for a reason other than too few bids at opening (e.g. no valid bid left after upheld challenges)."""
     tender.unsuccessful_reason = reason
     _move(tender, TenderAction.fail, at=clock.now(), by=by, data={"reason": reason})
+    _return_needs(tender, _("废标（%(reason)s）", reason=reason))
     tell_followers(tender, _("“%(title)s”废标：%(reason)s", title=tender.title, reason=reason))
 
 

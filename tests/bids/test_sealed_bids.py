@@ -180,7 +180,10 @@ def test_documents_are_encrypted_on_disk(app, open_tender, place_bid, eligible_o
     document = bids.add_document(draft, open_tender, "方案.pdf", PDF + b"SECRET-PLAN", by=member)
     blob = Path(app.instance_path) / "sealed" / document.blob
     assert b"SECRET-PLAN" not in blob.read_bytes() and document.blob != document.sha256
-    assert bids.read_document(draft, document, member) == PDF + b"SECRET-PLAN"
+    meta, content = bids.read_document(draft, document, member)
+    assert content == PDF + b"SECRET-PLAN" and meta["name"] == "方案.pdf"
+    # Not even the file's name or size is in plain text before opening.
+    assert document.original_name is None and document.size is None and b"\xe6\x96\xb9" not in document.sealed_meta
     with pytest.raises(NotPermitted):
         bids.read_document(draft, document, manager_of(eligible_org()))
 
@@ -238,3 +241,46 @@ def test_followers_hear_of_the_opening(open_tender, place_bid, make_user):
     tenders.catch_up(open_tender)
     notes = [n.message for n in db.session.query(Notification).filter_by(user_id=resident.id)]
     assert any("已开标" in m and "2 份有效投标" in m for m in notes)
+
+
+def test_a_replacement_draft_starts_from_the_live_bid(open_tender, eligible_org):
+    member = manager_of(eligible_org())
+    first = bids.draft_for(open_tender, by=member)
+    bids.save_draft(first, open_tender, bid_values(open_tender, "260000"), by=member)
+    bids.add_document(first, open_tender, "方案.pdf", PDF, by=member)
+    bids.submit(first, open_tender, by=member, idempotency_key="a")
+    second = bids.draft_for(open_tender, by=member)
+    assert bids.own_content(second, member)["price"] == "260000.00"
+    assert [meta["name"] for _d, meta in bids.own_documents(second, member)] == ["方案.pdf"]
+    assert second.documents[0].blob != first.documents[0].blob
+
+
+def test_an_idempotency_key_belongs_to_one_tender(market, open_tender, ready_tender, eligible_org):
+    from marketplace.tenders import services as tenders
+
+    other = ready_tender(budget="100000")
+    tenders.publish(other, by=market["buyer"])
+    member = manager_of(eligible_org())
+    draft = bids.draft_for(open_tender, by=member)
+    bids.save_draft(draft, open_tender, bid_values(open_tender), by=member)
+    bids.submit(draft, open_tender, by=member, idempotency_key="reused")
+    second = bids.draft_for(other, by=member)
+    bids.save_draft(second, other, bid_values(other, "90000"), by=member)
+    assert bids.submit(second, other, by=member, idempotency_key="reused").tender_id == other.id
+
+
+def test_reconfirming_checks_the_bid_against_the_amended_tender(market, open_tender, place_bid):
+    from marketplace.tenders import amendments
+
+    bid, member = place_bid(open_tender, price="290000")
+    amendments.amend(open_tender, {"budget": "280000"}, "预算调减", by=market["buyer"])
+    with pytest.raises(DomainError) as error:
+        bids.reconfirm(bid, open_tender, by=member)
+    assert "超过项目预算" in error.value.message and bid.status == BidStatus.needs_reconfirmation
+
+
+def test_huge_amounts_are_refused_not_a_500(open_tender, eligible_org):
+    member = manager_of(eligible_org())
+    draft = bids.draft_for(open_tender, by=member)
+    with pytest.raises(DomainError):
+        bids.save_draft(draft, open_tender, bid_values(open_tender, price="1e30"), by=member)

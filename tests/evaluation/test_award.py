@@ -187,3 +187,21 @@ def test_the_public_notice_shows_winner_amount_dates_ranking_and_answers(ranked,
 def test_no_notice_before_an_award(ranked):
     tender, _by_rank = ranked()
     assert awards.public_award_context(tender)["award"] is None
+
+
+def test_an_upheld_challenge_after_a_deviated_award_goes_back_to_the_first_ranked(ranked, market):
+    tender, by_rank = ranked()
+    awards.confirm_award(tender, by_rank[2], "第一名的服务场地不在服务区域内", by=market["buyer"])
+    challenge = _challenge(tender, by_rank[1])
+    awards.answer_challenge(challenge, "经核实，第一名场地符合要求，质疑成立", True, by=market["buyer"])
+    assert policies.award_in_force(tender).bid_id == by_rank[1].id
+
+
+def test_cancelling_an_awarded_tender_cancels_its_award(ranked, market):
+    tender, by_rank = ranked()
+    award = awards.confirm_award(tender, by_rank[1], by=market["buyer"])
+    tenders.cancel(tender, "上级部门统一采购", by=market["buyer"])
+    assert award.status == AwardStatus.cancelled and "上级部门统一采购" in award.cancel_reason
+    assert policies.award_in_force(tender) is None
+    with pytest.raises((DomainError, NotPermitted)):
+        _challenge(tender, by_rank[3])

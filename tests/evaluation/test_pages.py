@@ -161,3 +161,30 @@ def test_the_buyers_page_costs_the_same_queries_for_any_panel_and_bids(client, e
         html = client.get(f"/evaluation/tenders/{bigger.id}").get_data(as_text=True)
     assert html.count("已评 12 / 12") == 4
     assert many.count == few.count <= 25
+
+
+def test_an_evaluator_reads_bids_only_after_declaring_no_conflict(client, market, open_tender, eligible_org,
+                                                                  place_bid, make_user):
+    from marketplace.bids import services as bids
+    from marketplace.common import clock
+    from marketplace.evaluation import services as evaluation
+    from marketplace.tenders import services as tenders
+    from tests.tenders.conftest import bid_values
+
+    member = manager_of(eligible_org())
+    draft = bids.draft_for(open_tender, by=member)
+    bids.save_draft(draft, open_tender, bid_values(open_tender), by=member)
+    document = bids.add_document(draft, open_tender, "方案.pdf", PDF, by=member)
+    bid = bids.submit(draft, open_tender, by=member, idempotency_key="doc-bid")
+    place_bid(open_tender, "240000")
+    first = evaluation.assign(open_tender, make_user("evaluator"), by=market["buyer"])
+    db.session.commit()
+    clock.freeze(open_tender.deadline_at)
+    tenders.catch_up(open_tender)
+    sign_in(client, first.user)
+    assert client.get(f"/bids/{bid.id}/documents/{document.id}").status_code == 403
+    assert client.get(f"/evaluation/bids/{bid.id}/disqualify").status_code == 403
+    evaluation.declare(first, False, None, by=first.user)
+    sign_in(client, first.user)
+    response = client.get(f"/bids/{bid.id}/documents/{document.id}")
+    assert response.data == PDF and "%E6%96%B9%E6%A1%88.pdf" in response.headers["Content-Disposition"]

@@ -2,7 +2,7 @@
 
 Revision ID: 0004_needs_tenders
 Revises: 0003_organizations
-Create Date: 2026-11-23 17:41:46.184325
+Create Date: 2026-11-23 18:12:23.662969
 
 """
 from alembic import op
@@ -109,7 +109,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_bid_submitted_by_id_user_account')),
     sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_bid_tender_id_tender')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid')),
-    sa.UniqueConstraint('organization_id', 'idempotency_key', name=op.f('uq_bid_organization_id_idempotency_key'))
+    sa.UniqueConstraint('organization_id', 'tender_id', 'idempotency_key', name=op.f('uq_bid_organization_id_tender_id_idempotency_key'))
     )
     with op.batch_alter_table('bid', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bid_organization_id'), ['organization_id'], unique=False)
@@ -363,12 +363,15 @@ def upgrade():
     op.create_table('bid_document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bid_id', sa.Integer(), nullable=False),
-    sa.Column('original_name', sa.String(length=255), nullable=False),
-    sa.Column('content_type', sa.String(length=100), nullable=False),
-    sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('sealed_meta', sa.LargeBinary(), nullable=False),
     sa.Column('blob', sa.String(length=64), nullable=False),
     sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.Column('opened_at', sa.DateTime(), nullable=True),
+    sa.Column('original_name', sa.String(length=255), nullable=True),
+    sa.Column('content_type', sa.String(length=100), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.CheckConstraint('opened_at IS NULL OR (original_name IS NOT NULL AND sha256 IS NOT NULL)', name=op.f('ck_bid_document_plain_after_opening')),
     sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_bid_document_bid_id_bid'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_document')),
     sa.UniqueConstraint('blob', name=op.f('uq_bid_document_blob'))
