@@ -39,6 +39,11 @@ def reason_field(criterion_id: int) -> str:
     return f"why-{criterion_id}"
 
 
+class ExcuseForm(FlaskForm):
+    reason = TextAreaField(_l("替换原因"), validators=[DataRequired(REQUIRED), Length(max=1000)],
+                           render_kw={"rows": 2})
+
+
 class DisqualifyForm(FlaskForm):
     reason = TextAreaField(_l("资格审查不通过的理由（投标机构可见）"),
                            validators=[DataRequired(REQUIRED), Length(max=1000)], render_kw={"rows": 3})

@@ -35,6 +35,12 @@ def can_assign(user, tender, now: datetime) -> bool:
     return is_buyer_staff(user, tender) and (before_opening(tender, now) or in_review(tender))
 
 
+def can_excuse(user, member: PanelMember | None, tender, has_results: bool) -> bool:
+    """A member who has not submitted may be taken off (and replaced) by the buyer while the panel works."""
+    return (is_buyer_staff(user, tender) and member is not None and member.tender_id == tender.id
+            and member.active and member.submitted_at is None and in_review(tender) and not has_results)
+
+
 def in_review(tender) -> bool:
     """Opened and not yet ranked: declarations, scoring and qualification review happen now."""
     return tender.status == TenderStatus.evaluation

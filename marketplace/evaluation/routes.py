@@ -10,6 +10,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.bids import services as bids
 from marketplace.bids.models import Bid, BidStatus
 from marketplace.common import clock, files
+from marketplace.common.wording import join_clauses
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import run_form, show_domain_error
@@ -27,6 +28,7 @@ from .forms import (
     ChallengeForm,
     DeclareForm,
     DisqualifyForm,
+    ExcuseForm,
     ScoreForm,
     points_field,
     reason_field,
@@ -69,7 +71,7 @@ def _tender_page(tender, assign_form=None):
     return render_template("evaluation/tender.html", tender=tender, panel=panel, form=form,
                            bids=queries.opened_for_page(tender), results=results,
                            awards=awards.awards_of(tender), blockers=services.results_blockers(tender),
-                           needed=queries.scores_needed(tender),
+                           needed=queries.scores_needed(tender), excuse_form=ExcuseForm(formdata=None),
                            can_assign=policies.can_assign(current_user, tender, clock.now()),
                            before_opening=policies.before_opening(tender, clock.now()),
                            can_review=policies.can_review_qualification(current_user, tender, None, bool(results)),
@@ -99,6 +101,22 @@ def assign(tender_id):
     if run_form(form, act, _("已指派评审专家")):
         return redirect(url_for(".tender", tender_id=tender.id, _anchor="panel"))
     return _tender_page(tender, assign_form=form), 400
+
+
+@bp.post("/tenders/<int:tender_id>/panel/<int:member_id>/excuse")
+@login_required
+def excuse(tender_id, member_id):
+    """Take an evaluator who cannot finish off the panel, so that a replacement can be assigned."""
+    tender = _load(tender_id)
+    member = next((m for m in queries.panel_of(tender) if m.id == member_id), None) or abort(404)
+    require(policies.can_excuse(current_user, member, tender, queries.has_results(tender)))
+    form = ExcuseForm()
+    if run_form(form, lambda: services.excuse(member, form.reason.data, by=current_user),
+                _("该专家已不再参与评审，请指派替换专家")):
+        return redirect(url_for(".tender", tender_id=tender.id, _anchor="panel"))
+    for message in [*form.form_errors, *form.reason.errors]:
+        flash(message, "error")
+    return redirect(url_for(".tender", tender_id=tender.id, _anchor="panel"))
 
 
 @bp.route("/bids/<int:bid_id>/disqualify", methods=["GET", "POST"])
@@ -224,7 +242,7 @@ def save_scores(tender_id, bid_id):
             for c in tender.criteria if not c.is_price}
     if run_form(form, lambda: services.save_scores(member, bid, rows, by=current_user), _("评分已保存（草稿）")):
         return redirect(url_for(".scoring", tender_id=tender.id, _anchor=f"bid-{bid.id}"))
-    message = "；".join(form.form_errors) or _("表单已过期，请刷新页面后重新提交")
+    message = join_clauses(form.form_errors) or _("表单已过期，请刷新页面后重新提交")
     return _scoring_page(tender, member, posted_bid=bid.id, values=rows, error=message), 400
 
 

@@ -16,6 +16,7 @@ from marketplace.audit import services as audit
 from marketplace.bids import services as bids
 from marketplace.bids.models import Bid, BidStatus
 from marketplace.common import clock
+from marketplace.common.wording import join_clauses, join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -55,6 +56,26 @@ def assign(tender, user: User, *, by, replaces: PanelMember | None = None) -> Pa
                  data={"member": member.id, "user": user.id, "replaces": member.replaces_id})
     notifications.notify(user, _("您被指派为“%(title)s”的评审专家", title=tender.title),
                          external_url("evaluation.scoring", tender_id=tender.id))
+    return member
+
+
+def excuse(member: PanelMember, reason: str, *, by) -> PanelMember:
+    """The buyer takes off the panel a member who cannot finish (absent, ill, unreachable), with a reason, so a
+    replacement can be assigned; his unsubmitted draft scores are discarded, never counted."""
+    tender = member.tender
+    if not policies.can_excuse(by, member, tender, queries.has_results(tender)):
+        raise NotPermitted(_("只能在评审结果生成前，替换尚未提交评分的专家"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请写明替换该专家的原因"), field="reason")
+    member.excluded_at = clock.now()
+    member.conflict_note = member.conflict_note or reason
+    for row in list(member.scores):
+        db.session.delete(row)
+    db.session.flush()
+    audit.record(by, "evaluation.member_excused", tender, data={"member": member.id, "reason": reason})
+    notifications.notify(member.user, _("您已不再担任“%(title)s”的评审专家：%(reason)s", title=tender.title,
+                                        reason=reason), external_url("evaluation.desk"))
     return member
 
 
@@ -142,7 +163,7 @@ def submit_scores(member: PanelMember, *, by) -> PanelMember:
         raise NotPermitted(_("只有声明无利害关系、尚未提交的评审专家可以提交评分"))
     missing = missing_scores(member)
     if missing:
-        raise DomainError(_("还有 %(n)d 项未评分：%(items)s", n=len(missing), items="；".join(missing[:6])))
+        raise DomainError(_("还有 %(n)d 项未评分：%(items)s", n=len(missing), items=join_clauses(missing[:6])))
     member.submitted_at = clock.now()
     db.session.flush()
     audit.record(by, "evaluation.scores_submitted", tender, data={"member": member.id})
@@ -193,10 +214,10 @@ def results_blockers(tender) -> list[str]:
         problems.append(_("评审小组没有可评分的专家"))
     pending = [m.user.name for m in active if m.submitted_at is None]
     if pending:
-        problems.append(_("尚未提交评分：%(names)s", names="、".join(pending)))
+        problems.append(_("尚未提交评分：%(names)s", names=join_items(pending)))
     unreplaced = [m.user.name for m in panel if not m.active and not any(r.replaces_id == m.id for r in panel)]
     if unreplaced:
-        problems.append(_("回避的专家尚未替换：%(names)s", names="、".join(unreplaced)))
+        problems.append(_("回避的专家尚未替换：%(names)s", names=join_items(unreplaced)))
     return problems
 
 
@@ -208,7 +229,7 @@ def compute_results(tender, *, by=None, at: datetime | None = None) -> list[BidR
     """
     problems = results_blockers(tender)
     if problems:
-        raise DomainError(_("还不能生成评审结果：%(problems)s", problems="；".join(problems)))
+        raise DomainError(_("还不能生成评审结果：%(problems)s", problems=join_clauses(problems)))
     at = at or clock.now()
     valid = queries.valid_bids(tender)
     price_weight = next(c.weight for c in tender.criteria if c.is_price)

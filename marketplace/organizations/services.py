@@ -16,6 +16,7 @@ from marketplace.catalog import services as catalog
 from marketplace.catalog.rules import GRADES
 from marketplace.common import clock, files
 from marketplace.common.states import transition
+from marketplace.common.wording import join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -103,7 +104,7 @@ def _set_service_fields(org: Organization, codes: list[str]) -> None:
     effective = catalog.effective_catalog(org.region, clock.today().year)
     unknown = [code for code in codes if effective.get(code) is None]
     if unknown:
-        raise DomainError(_("服务领域 %(codes)s 不在本地区适用的购买服务目录中", codes="、".join(unknown)),
+        raise DomainError(_("服务领域 %(codes)s 不在本地区适用的购买服务目录中", codes=join_items(unknown)),
                           field="service_fields")
     org.service_fields = [ServiceField(item_code=code) for code in dict.fromkeys(codes)]
 

@@ -188,3 +188,27 @@ def test_an_evaluator_reads_bids_only_after_declaring_no_conflict(client, market
     sign_in(client, first.user)
     response = client.get(f"/bids/{bid.id}/documents/{document.id}")
     assert response.data == PDF and "%E6%96%B9%E6%A1%88.pdf" in response.headers["Content-Disposition"]
+
+
+def test_an_evaluator_who_cannot_finish_is_replaced(client, market, evaluated_tender, make_user):
+    from marketplace.evaluation import services as evaluation
+
+    tender, (a, b), (first, absent) = evaluated_tender("250000", "260000")
+    declare_and_score(first, {a: [30, 20, 10], b: [31, 20, 10]})
+    declare_and_score(absent, {a: [10, 10, 5]}, submit=False)  # started, then fell ill
+    assert evaluation.results_blockers(tender)  # waiting for the absent member
+    sign_in(client, market["buyer"])
+    response = client.post(f"/evaluation/tenders/{tender.id}/panel/{absent.id}/excuse", data={"reason": ""})
+    assert absent.active and response.status_code == 302
+    client.post(f"/evaluation/tenders/{tender.id}/panel/{absent.id}/excuse", data={"reason": "专家住院，无法评审"})
+    db.session.expire_all()
+    assert not db.session.get(type(absent), absent.id).active
+    stand_in = evaluation.assign(tender, make_user("evaluator"), by=market["buyer"],
+                                 replaces=db.session.get(type(absent), absent.id))
+    declare_and_score(stand_in, {a: [28, 18, 9], b: [30, 19, 10]})
+    from marketplace.evaluation import queries
+
+    assert queries.has_results(tender)
+    from marketplace.evaluation.models import Score
+
+    assert db.session.query(Score).filter_by(member_id=absent.id).count() == 0  # his drafts were discarded
