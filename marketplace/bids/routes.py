@@ -45,6 +45,14 @@ def _own_bid(bid_id: int) -> tuple[Bid, Tender]:
     return bid, _tender(bid.tender_id)
 
 
+def _submitted_bid(bid_id: int) -> tuple[Bid, Tender]:
+    """The organization's own bid that has a receipt (drafts have none)."""
+    bid, tender = _own_bid(bid_id)
+    if bid.content_sha256 is None:
+        abort(404)
+    return bid, tender
+
+
 @bp.route("/tender/<int:tender_id>", methods=["GET", "POST"])
 @login_required
 def workspace(tender_id):
@@ -189,18 +197,14 @@ def document(bid_id, document_id):
 @bp.get("/<int:bid_id>/receipt")
 @login_required
 def receipt(bid_id):
-    bid, tender = _own_bid(bid_id)
-    if bid.content_sha256 is None:
-        abort(404)
+    bid, tender = _submitted_bid(bid_id)
     return render_template("bids/receipt.html", bid=bid, tender=tender, receipt=services.receipt(bid, tender))
 
 
 @bp.get("/<int:bid_id>/receipt.json")
 @login_required
 def receipt_file(bid_id):
-    bid, tender = _own_bid(bid_id)
-    if bid.content_sha256 is None:
-        abort(404)
+    bid, tender = _submitted_bid(bid_id)
     body = json.dumps(services.receipt(bid, tender), ensure_ascii=False, indent=2) + "\n"
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="bid-{bid.id}-receipt.json"'})
