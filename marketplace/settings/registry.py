@@ -15,6 +15,7 @@ class SettingSpec:
     unit: object = ""
     minimum: object = None
     maximum: object = None
+    check: object = None  # a function raising ValueError when the value breaks a rule of its own
 
     def parse(self, raw) -> object:
         """Turn user or stored input into the typed value; ValueError with a readable message."""
@@ -33,7 +34,19 @@ class SettingSpec:
             raise ValueError(str(_l("不能小于 %(minimum)s", minimum=self.minimum)))
         if self.maximum is not None and value > self.maximum:
             raise ValueError(str(_l("不能大于 %(maximum)s", maximum=self.maximum)))
+        if self.check is not None:
+            self.check(value)
         return value
+
+
+def _tranches(value: str) -> None:
+    """Start / mid-term / final payment percentages: three whole numbers adding up to 100."""
+    try:
+        parts = [int(p) for p in value.split("/")]
+    except ValueError as exc:
+        raise ValueError(str(_l("请按“40/40/20”的格式填写三段百分比"))) from exc
+    if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) != 100:
+        raise ValueError(str(_l("三段付款比例之和须为 100，当前为 %(total)d", total=sum(parts))))
 
 
 SPECS = [
@@ -54,7 +67,9 @@ SPECS = [
                 Decimal("0.70"), Decimal("1")),
     SettingSpec("evaluation.rating_quorum", int, 10, _l("居民评价最低人数"), _l("人"), 1, 1000),
     SettingSpec("evaluation.rating_window_days", int, 30, _l("居民评价开放期"), _l("日"), 1, 180),
-    SettingSpec("contract.tranches", str, "40/40/20", _l("付款比例（开始/中期/结项）"), "%"),
+    SettingSpec("evaluation.pass_score", Decimal, Decimal("60"), _l("绩效评价合格分"), _l("分"),
+                Decimal("0"), Decimal("100")),
+    SettingSpec("contract.tranches", str, "40/40/20", _l("付款比例（开始/中期/结项）"), "%", check=_tranches),
     SettingSpec("accounts.lockout_threshold", int, 5, _l("连续登录失败锁定次数"), _l("次"), 3, 20),
     SettingSpec("accounts.lockout_minutes", int, 15, _l("账号锁定时长"), _l("分钟"), 1, 1440),
 ]

@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from marketplace.bids import services as bids
 from marketplace.common import clock, files
+from marketplace.contracts.models import Contract
 from marketplace.errors import DomainError
 from marketplace.evaluation import awards
+from marketplace.evaluation import policies as awards_policies
 from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
 from marketplace.forms import run_form, show_domain_error
@@ -172,6 +174,9 @@ def _show_page(tender, **forms):
         received=bids.count_received(tender), opening=opening,
         opening_entries=bids.opening_entries(opening) if opening else [])
     context.update(evaluation.public_award_context(tender))
+    context["contract"] = db.session.execute(
+        select(Contract).where(Contract.tender_id == tender.id)).scalar_one_or_none()
+    context["can_sign_contract"] = awards_policies.can_sign_contract(tender, now)
     context.update(forms)
     return render_template("tenders/show.html", **context)
 
