@@ -76,6 +76,10 @@ def load(echo=print) -> list[tuple[str, str, str]]:
     from marketplace.evaluation import demo as evaluation_demo
 
     evaluation_demo.load(accounts.find_user("buyer@demo.zhengshe.cn"))
+    echo("· 合同 contracts …")
+    from marketplace.contracts import demo as contracts_demo
+
+    contracts_demo.load(_body_for("110101001", BodyKind.street_office), accounts.find_user("buyer@demo.zhengshe.cn"))
     db.session.flush()
     return credentials
 

@@ -20,7 +20,7 @@ from . import amendments, questions, rules, services
 from .models import IndicatorKind, Method
 
 YEAR = 2026
-EXTRA_BUDGET = [("A1002", "980000"), ("A1003", "300000"), ("B07", "60000")]
+EXTRA_BUDGET = [("A1002", "2600000"), ("A1003", "300000"), ("B07", "60000")]
 DISTRICT_BUDGET = [("A1003", "2500000")]
 SOURCE = "tender_examples.csv {id}: {url}"
 
@@ -55,6 +55,26 @@ EXAMPLES = {
             "配备全职社工 5 名（主任 1 名持中级以上社工师证）\n兼职督导 1 名",
             [(IndicatorKind.output_quantity, "个案服务", "30", "个")],
             "（东莞，项目编号 hx2025qy0007a）"),
+    "T07": ("A1002", "【演示】东华门街道“回巢行动”流浪未成年人关爱服务项目", "554000", Method.consultation, 12,
+            "为救助管理站的流浪未成年人提供关爱服务\n个案辅导、家庭探访与返乡护送",
+            [(IndicatorKind.output_quantity, "个案服务", "40", "个"),
+             (IndicatorKind.output_quantity, "家庭探访", "80", "次"),
+             (IndicatorKind.satisfaction, "服务对象满意度", "90", "%")],
+            "http://haoyan66.com/html/gongyizixun/5424.html"),
+    "T08": ("A1002", "【演示】东华门街道“同一片蓝天”寄养儿童关爱服务项目", "573500", Method.consultation, 12,
+            "为寄养儿童及寄养家庭提供服务\n寄养家庭培训与支持小组",
+            [(IndicatorKind.output_quantity, "服务寄养家庭", "165", "户"),
+             (IndicatorKind.output_quantity, "寄养家庭培训", "12", "场")],
+            "http://haoyan66.com/html/gongyizixun/5424.html"),
+    "T10": ("A1002", "【演示】东华门街道贫困群体救助服务项目", "129150", Method.consultation, 12,
+            "困难群众需求评估与帮扶\n链接社会救助资源",
+            [(IndicatorKind.output_quantity, "帮扶困难家庭", "60", "户")],
+            "http://fsou.com/html/text/lar/174126/17412676.html"),
+    "T11": ("A1002", "【演示】东华门街道宜居社区建设社会治理服务项目", "596800", Method.consultation, 12,
+            "社区议事会培育\n银龄文体关爱活动\n传统文化进社区",
+            [(IndicatorKind.output_quantity, "社区议事会议", "24", "场"),
+             (IndicatorKind.output_quantity, "大型社区活动", "7", "场")],
+            "（上海市长宁区北新泾街道）"),
     "T13": ("A1003", "【演示】东城区 2026 年司法社会工作项目", "2215000", Method.open, 12,
             "社区矫正对象教育帮扶\n刑满释放人员安置帮教\n最低服务工时 39,192 小时",
             [(IndicatorKind.output_quantity, "服务工时", "39192", "小时"),
@@ -95,34 +115,34 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
                        "根据社区反馈，补充节假日助餐要求", by=buyer)
 
     # enquiry: a two-year plan published for comment first
-    _published("T19", street_office, buyer, now - timedelta(days=1), deadline_days=20, enquiry_days=5,
+    published("T19", street_office, buyer, now - timedelta(days=1), deadline_days=20, enquiry_days=5,
                justification="民政服务站需保持社工队伍稳定，参照原方案服务期 2 年")
 
     # draft, still being written
     _draft("T18", street_office, buyer, now, deadline_days=12)
 
     # evaluation: two demo agencies bid (sealed), the deadline passed and the bids were opened
-    tender = _published("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
+    tender = published("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
     for email, price, days_ago in [("org@demo.zhengshe.cn", "182000", 15), ("org2@demo.zhengshe.cn", "176500", 12)]:
-        _bid(tender, email, price, now - timedelta(days=days_ago))
+        demo_bid(tender, email, price, now - timedelta(days=days_ago))
     services.catch_up(tender, now)
 
     # cancelled, with its public reason
-    tender = _published("T14", street_office, buyer, now - timedelta(days=10), deadline_days=15)
+    tender = published("T14", street_office, buyer, now - timedelta(days=10), deadline_days=15)
     with clock.frozen(now - timedelta(days=3)):
         services.cancel(tender, "区禁毒办统一采购全区禁毒社工服务，本街道项目终止，预算调剂使用", by=buyer)
 
     # unsuccessful: one valid response where 磋商 needs two (the real example was a second round)
-    tender = _published("T17", street_office, buyer, now - timedelta(days=30), deadline_days=12)
-    _bid(tender, "org@demo.zhengshe.cn", "98000", now - timedelta(days=25))
+    tender = published("T17", street_office, buyer, now - timedelta(days=30), deadline_days=12)
+    demo_bid(tender, "org@demo.zhengshe.cn", "98000", now - timedelta(days=25))
     services.catch_up(tender, now - timedelta(days=17))
 
     # open tender at the district: above the ¥2,000,000 threshold
-    _published("T13", district_bureau, district_buyer, now - timedelta(days=2), deadline_days=25)
+    published("T13", district_bureau, district_buyer, now - timedelta(days=2), deadline_days=25)
     db.session.flush()
 
 
-def _bid(tender, email: str, price: str, at: datetime) -> None:
+def demo_bid(tender, email: str, price: str, at: datetime) -> None:
     """A demo agency's bid, drafted and submitted through the sealed-bid services at `at`."""
     from marketplace.accounts.services import find_user
     from marketplace.bids import services as bids
@@ -141,7 +161,7 @@ def _bid(tender, email: str, price: str, at: datetime) -> None:
         bids.submit(draft, tender, by=member, idempotency_key=f"demo-{tender.id}-{member.id}")
 
 
-def _published(example: str, body, buyer, at: datetime, **timetable):
+def published(example: str, body, buyer, at: datetime, **timetable):
     tender = _draft(example, body, buyer, at, **timetable)
     with clock.frozen(at):
         services.publish(tender, by=buyer)

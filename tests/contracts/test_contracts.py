@@ -104,3 +104,15 @@ def test_the_signed_contract_is_public(client, contract_parties):
     html = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     assert contract.title in html and "¥240,000.00" in html and "40%" in html
     assert contract.title in client.get("/contracts/").get_data(as_text=True)
+
+
+def test_the_demo_has_contracts_in_every_state(app):
+    from marketplace import demo
+    from marketplace.contracts.models import Contract
+
+    demo.load(echo=lambda *_: None)
+    contracts_by_state = {c.status: c for c in db.session.query(Contract)}
+    assert set(contracts_by_state) == set(ContractStatus)
+    assert contracts_by_state[ContractStatus.awaiting_signatures].sign_warning_at is not None
+    for contract in contracts_by_state.values():
+        assert sum(m.tranche_amount for m in contract.milestones) == contract.value
