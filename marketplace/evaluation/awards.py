@@ -211,7 +211,9 @@ def catch_up(tender, now: datetime | None = None) -> bool:
         return False
     # As with tenders.catch_up: the platform's notice in the platform's language, decided again on a locked row.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        db.session.refresh(award, with_for_update=True)
+        # A plain row lock: PostgreSQL refuses FOR UPDATE across the outer joins a page may have loaded it with.
+        db.session.execute(select(Award.id).where(Award.id == award.id).with_for_update())
+        db.session.refresh(award)
         return finalize_if_due(award, now)
 
 
