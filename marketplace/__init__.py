@@ -20,11 +20,15 @@ BLUEPRINTS = [
     "marketplace.notifications.routes",
     "marketplace.tenders.routes",
     "marketplace.bids.routes",
+    "marketplace.contracts.routes",
+    "marketplace.beneficiaries.routes",
     "marketplace.needs.routes",
     "marketplace.evaluation.routes",
+    "marketplace.outcomes.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
-               "marketplace.tenders.jobs", "marketplace.evaluation.jobs"]
+               "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",
+               "marketplace.outcomes.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

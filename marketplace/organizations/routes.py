@@ -8,6 +8,7 @@ from marketplace.accounts.models import Role
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import PurchaseItem
 from marketplace.common import clock, files
+from marketplace.contracts.track_record import track_record
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_domain_error
@@ -57,7 +58,8 @@ def profile(org_id):
     today = clock.today()
     return render_template("organizations/profile.html", org=org, grade=services.current_grades([org.id], today)
                            .get(org.id), is_member=policies.is_member(current_user, org, membership),
-                           can_review=policies.can_review_organization(current_user, org))
+                           can_review=policies.can_review_organization(current_user, org),
+                           track_record=track_record(org, today))
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Outcome reports, milestone evaluations and residents' ratings."""

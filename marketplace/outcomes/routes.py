@@ -1,0 +1,226 @@
+"""Outcome pages: the organization's reports, the buyer's review desk, residents' rating, the public evaluation."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import Role
+from marketplace.common import clock, files
+from marketplace.contracts.models import MILESTONE_KIND_LABELS
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.forms import run_form, show_domain_error
+from marketplace.organizations.services import membership_of
+from marketplace.security import require
+
+from . import evaluations, policies, queries, services
+from .forms import AdjustForm, CloseForm, RatingForm, ReviewForm, report_form
+from .models import (
+    BENEFICIARY_GROUP_LABELS,
+    EVALUATION_STATUS_LABELS,
+    EVIDENCE_KIND_LABELS,
+    REPORT_STATUS_LABELS,
+    EvidenceKind,
+    ReportEvidence,
+)
+
+bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
+
+
+@bp.record_once
+def _labels(state) -> None:
+    # Jinja globals rather than a context processor: macros imported by other domains' pages see them too.
+    state.app.jinja_env.globals.update(
+        report_status_labels=REPORT_STATUS_LABELS, evaluation_status_labels=EVALUATION_STATUS_LABELS,
+        milestone_kind_labels=MILESTONE_KIND_LABELS, beneficiary_group_labels=BENEFICIARY_GROUP_LABELS,
+        evidence_kind_labels=EVIDENCE_KIND_LABELS,
+        beneficiary_group_names={g.value: label for g, label in BENEFICIARY_GROUP_LABELS.items()})
+
+
+def _milestone(milestone_id: int):
+    return services.get_milestone(milestone_id) or abort(404)
+
+
+def _evaluation(evaluation_id: int):
+    return evaluations.get_evaluation(evaluation_id) or abort(404)
+
+
+# -- the organization --------------------------------------------------------------------------------------
+
+@bp.get("/reports")
+@login_required
+def mine():
+    membership = membership_of(current_user)
+    require(membership is not None)
+    return render_template("outcomes/mine.html", rows=queries.reports_due(membership.organization_id),
+                           today=clock.today())
+
+
+@bp.route("/milestones/<int:milestone_id>/report/edit", methods=["GET", "POST"])
+@login_required
+def edit_report(milestone_id):
+    milestone = _milestone(milestone_id)
+    report = services.report_of(milestone)
+    require(policies.can_write_report(current_user, milestone.contract, membership_of(current_user), report))
+    indicators = milestone.contract.indicators
+    if request.method == "GET":
+        form = report_form(indicators, data=_report_data(report))
+    else:
+        form = report_form(indicators)  # Flask-WTF reads the posted fields and files
+        if form.validate():
+            try:
+                report = services.save_draft(milestone, _values(form, indicators), _uploads(form), by=current_user)
+                if request.form.get("action") == "submit":
+                    services.submit_report(report, by=current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                show_domain_error(form, exc)
+            else:
+                db.session.commit()
+                flash(_("报告已提交，等待采购人审核") if request.form.get("action") == "submit" else _("草稿已保存"),
+                      "success")
+                return redirect(url_for("outcomes.report", milestone_id=milestone.id))
+    return render_template("outcomes/edit.html", form=form, milestone=milestone, report=report,
+                           indicators=indicators, today=clock.today()), 400 if form.errors else 200
+
+
+def _report_data(report) -> dict:
+    if report is None:
+        return {}
+    data = {f"actual_{a.indicator_id}": a.actual for a in report.actuals}
+    data |= {f"people_{b.group.value}": b.people for b in report.beneficiaries}
+    data["activities"] = [{"held_on": a.held_on, "title": a.title, "participants": a.participants}
+                          for a in report.activities] + [{}] * 3
+    data["narrative"] = report.narrative
+    return data
+
+
+def _values(form, indicators) -> dict:
+    return {
+        "actuals": {i.id: getattr(form, f"actual_{i.id}").data for i in indicators},
+        "beneficiaries": {g: getattr(form, f"people_{g.value}").data for g in BENEFICIARY_GROUP_LABELS},
+        "activities": [{"held_on": row.held_on.data, "title": row.title.data, "participants": row.participants.data}
+                       for row in form.activities if row.held_on.data and (row.title.data or "").strip()],
+        "narrative": form.narrative.data,
+    }
+
+
+def _uploads(form) -> list:
+    kind = EvidenceKind(form.evidence_kind.data)
+    return [(kind, upload.filename, upload.read()) for upload in request.files.getlist(form.evidence.name)
+            if upload and upload.filename]
+
+
+@bp.get("/milestones/<int:milestone_id>/report")
+@login_required
+def report(milestone_id):
+    milestone = _milestone(milestone_id)
+    require(policies.can_see_reports(current_user, milestone.contract, membership_of(current_user)))
+    report = services.report_of(milestone)
+    return render_template(
+        "outcomes/report.html", milestone=milestone, report=report, today=clock.today(),
+        versions=[(v, services.version_content(v)) for v in reversed(report.versions)] if report else [],
+        evaluation=evaluations.evaluation_of(milestone), review_form=ReviewForm(),
+        can_write=policies.can_write_report(current_user, milestone.contract, membership_of(current_user), report),
+        can_review=report is not None and policies.can_review_report(current_user, report))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@login_required
+def evidence(evidence_id):
+    row = db.session.get(ReportEvidence, evidence_id) or abort(404)
+    # Photos may show residents' faces: only the two parties download them; the public sees the hash.
+    require(policies.can_see_reports(current_user, row.report.contract, membership_of(current_user)))
+    return send_file(files.path_of(row.sha256), mimetype=row.content_type, download_name=row.original_name)
+
+
+# -- the buyer ---------------------------------------------------------------------------------------------
+
+@bp.get("/desk")
+@login_required
+def desk():
+    require(current_user.role == Role.buyer and current_user.body_id is not None)
+    items = queries.evaluations_to_finish(current_user.body_id)
+    return render_template("outcomes/desk.html", reports=queries.reports_to_review(current_user.body_id),
+                           evaluations=[(e, evaluations.outcome(e), _adjust_form(e.id)) for e in items],
+                           now=clock.now(), close_form=CloseForm())
+
+
+def _adjust_form(evaluation_id: int) -> AdjustForm:
+    return AdjustForm(prefix=f"ev{evaluation_id}")  # one per card on the desk: field ids stay unique
+
+
+@bp.post("/milestones/<int:milestone_id>/report/review")
+@login_required
+def review(milestone_id):
+    report = services.report_of(_milestone(milestone_id)) or abort(404)
+    require(policies.can_review_report(current_user, report))
+    form = ReviewForm()
+    accept = request.form.get("decision") == "accept"
+    if accept:
+        action, done = (lambda: services.accept_report(report, form.comments.data, by=current_user)), \
+            _("报告已通过，居民评价已开放")
+    else:
+        action, done = (lambda: services.return_report(report, form.comments.data, by=current_user)), \
+            _("报告已退回")
+    if not run_form(form, action, done):
+        flash(" ".join([*form.form_errors, *form.comments.errors]) or _("请检查填写内容"), "error")
+    return redirect(url_for("outcomes.report", milestone_id=milestone_id))
+
+
+@bp.post("/evaluations/<int:evaluation_id>/adjust")
+@login_required
+def adjust(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    require(policies.can_adjust_g(current_user, evaluation))
+    form = _adjust_form(evaluation.id)
+    if not run_form(form, lambda: evaluations.adjust_g(evaluation, form.score.data, form.reason.data,
+                                                       by=current_user), _("政府评分已调整")):
+        flash(" ".join(e for f in (form.score, form.reason) for e in f.errors) or " ".join(form.form_errors),
+              "error")
+    return redirect(url_for("outcomes.desk"))
+
+
+@bp.post("/evaluations/<int:evaluation_id>/close")
+@login_required
+def close(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    require(policies.can_close_evaluation(current_user, evaluation, clock.now()))
+    form = CloseForm()
+    if run_form(form, lambda: evaluations.close_evaluation(evaluation, by=current_user), _("评价已结束并计分")):
+        return redirect(url_for("outcomes.evaluation", evaluation_id=evaluation.id))
+    flash(" ".join(form.form_errors) or _("请重试"), "error")
+    return redirect(url_for("outcomes.desk"))
+
+
+# -- residents and the public ------------------------------------------------------------------------------
+
+@bp.get("/rate")
+@login_required
+def rate_list():
+    require(current_user.role == Role.resident)
+    items = evaluations.open_for(current_user)
+    return render_template("outcomes/rate_list.html", items=items,
+                           rated={e.id for e in items if evaluations.rating_by(e, current_user)})
+
+
+@bp.route("/evaluations/<int:evaluation_id>/rate", methods=["GET", "POST"])
+@login_required
+def rate(evaluation_id):
+    evaluation = _evaluation(evaluation_id)
+    require(policies.can_rate(current_user, evaluation, clock.now()))
+    form = RatingForm()
+    if run_form(form, lambda: evaluations.rate(evaluation, form.stars.data, form.comment.data, by=current_user),
+                _("感谢您的评价！评价期结束后将与其他居民的评价一起公开")):
+        return redirect(url_for("outcomes.rate_list"))
+    return render_template("outcomes/rate.html", form=form, evaluation=evaluation,
+                           mine=evaluations.rating_by(evaluation, current_user)), 400 if form.errors else 200
+
+
+@bp.get("/evaluations/<int:evaluation_id>")
+def evaluation(evaluation_id):
+    item = _evaluation(evaluation_id)
+    closed = item.status.value != "rating"
+    return render_template("outcomes/evaluation.html", evaluation=item, now=clock.now(),
+                           outcome=evaluations.outcome(item) if closed else None,
+                           ratings=evaluations.public_ratings(item) if closed else [])

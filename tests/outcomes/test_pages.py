@@ -1,0 +1,103 @@
+"""The outcome pages: the organization's report form, the buyer's review, a resident's rating, the public page."""
+
+from datetime import timedelta
+
+from marketplace.common import clock
+from marketplace.extensions import db
+from marketplace.outcomes import evaluations, services
+from marketplace.outcomes.models import ReportStatus
+from tests.outcomes.conftest import accepted_evaluation, resident_of
+
+
+def sign_in(client, user):
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return user
+
+
+def test_the_organization_saves_and_submits_a_report_and_the_buyer_returns_it(client, contract_parties):
+    contract = contract_parties["contract"]
+    milestone, indicator = contract.milestones[0], contract.indicators[0]
+    sign_in(client, contract_parties["member"])
+    assert contract.title in client.get("/outcomes/reports").get_data(as_text=True)
+    url = f"/outcomes/milestones/{milestone.id}/report/edit"
+    assert "助餐服务人次" in client.get(url).get_data(as_text=True)
+    form = {"csrf_token": client.csrf_token(url), f"actual_{indicator.id}": "18000", "people_elderly": "80",
+            "activities-0-held_on": "2026-03-10", "activities-0-title": "重阳敬老活动",
+            "activities-0-participants": "120",
+            "narrative": "长者食堂每日运营", "evidence_kind": "photo"}
+    assert client.post(url, data=form | {"action": "save"}).status_code == 302
+    assert client.post(url, data=form | {"action": "submit"}).status_code == 302
+    report = services.report_of(milestone)
+    assert report.status == ReportStatus.submitted and report.activities[0].title == "重阳敬老活动"
+
+    sign_in(client, contract_parties["buyer"])
+    assert contract.title in client.get("/outcomes/desk").get_data(as_text=True)
+    page = f"/outcomes/milestones/{milestone.id}/report"
+    response = client.post(page + "/review", data={"csrf_token": client.csrf_token(page), "decision": "return",
+                                                   "comments": "请补充签到表"})
+    assert response.status_code == 302
+    db.session.refresh(report)
+    assert report.status == ReportStatus.returned
+    sign_in(client, contract_parties["member"])
+    html = client.get(page).get_data(as_text=True)
+    assert "请补充签到表" in html and "第 1 版" in html
+
+
+def test_a_served_resident_rates_from_the_rating_list(client, contract_parties):
+    evaluation = accepted_evaluation(contract_parties)
+    resident = sign_in(client, resident_of())
+    listing = client.get("/outcomes/rate").get_data(as_text=True)
+    assert contract_parties["contract"].title in listing
+    url = f"/outcomes/evaluations/{evaluation.id}/rate"
+    response = client.post(url, data={"csrf_token": client.csrf_token(url), "stars": "4", "comment": "饭菜可口"})
+    assert response.status_code == 302
+    assert evaluations.rating_by(evaluation, resident).stars == 4
+    assert "已评价" in client.get("/outcomes/rate").get_data(as_text=True)
+
+
+def test_a_resident_elsewhere_gets_no_rating_page(client, evaluation):
+    sign_in(client, resident_of("110101002001"))
+    assert client.get(f"/outcomes/evaluations/{evaluation.id}/rate").status_code == 403
+
+
+def test_the_public_page_shows_the_formula_and_no_names(client, contract_parties):
+    evaluation = accepted_evaluation(contract_parties)
+    raters = [resident_of() for _ in range(3)]
+    for n, resident in enumerate(raters):
+        resident.name = f"张{n}宝"
+        evaluations.rate(evaluation, 5 - n, None, by=resident)
+    before = client.get(f"/outcomes/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "已有 3 位居民评价" in before and "居民 1" not in before   # ratings stay unpublished while open
+    clock.freeze(evaluation.rating_ends_at + timedelta(minutes=1))
+    evaluations.close_due()
+    db.session.commit()
+    html = client.get(f"/outcomes/evaluations/{evaluation.id}").get_data(as_text=True)
+    assert "0.70 × 75.00 + 0.30 × 100.00 = 82.50" in html and "暂定" in html
+    assert "居民 1" in html and "居民 3" in html
+    assert not any(r.name in html or r.email in html for r in raters)
+
+
+def test_the_buyer_adjusts_g_on_the_desk(client, contract_parties):
+    evaluation = accepted_evaluation(contract_parties)
+    sign_in(client, contract_parties["buyer"])
+    response = client.post(f"/outcomes/evaluations/{evaluation.id}/adjust",
+                           data={f"ev{evaluation.id}-csrf_token": client.csrf_token("/outcomes/desk"),
+                                 f"ev{evaluation.id}-score": "88.5", f"ev{evaluation.id}-reason": "第三方评估"})
+    assert response.status_code == 302
+    db.session.refresh(evaluation)
+    assert str(evaluation.g) == "88.50" and evaluation.adjustment_reason == "第三方评估"
+
+
+def test_the_scores_macro_for_the_contract_page(contract_parties):
+    from flask import render_template_string
+
+    evaluation = accepted_evaluation(contract_parties)
+    evaluations.rate(evaluation, 5, None, by=resident_of())
+    clock.freeze(evaluation.rating_ends_at)
+    evaluations.close_due()
+    html = render_template_string('{% from "outcomes/_scores.html" import scores %}{{ scores(outcome_rows) }}',
+                                  **services.public_context(contract_parties["contract"]))
+    assert "0.70 × 100.00 + 0.30 × 100.00 = 100.00" in html and "可支付" in html and "暂定" in html
