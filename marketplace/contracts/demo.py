@@ -19,6 +19,7 @@ from marketplace.tenders import demo as tenders_demo
 from marketplace.tenders import services as tenders
 
 from . import services
+from .models import Contract
 
 EVALUATORS = ["evaluator@demo.zhengshe.cn", "evaluator2@demo.zhengshe.cn", "evaluator3@demo.zhengshe.cn"]
 BIDDERS = [("org@demo.zhengshe.cn", 0.96), ("org2@demo.zhengshe.cn", 0.98)]  # price as a share of the budget
@@ -52,6 +53,84 @@ def load(street_office, buyer) -> None:
                 services.end(contract, False, "【演示】服务机构项目团队调整，经双方协商提前终止", by=buyer)
     services.warn_unsigned()
     db.session.flush()
+    _deliver(buyer)
+
+
+# Residents of the served community who rate (invented, marked demo); with resident@ they reach the quorum of 10.
+DEMO_RESIDENTS = [f"resident{n:02d}@demo.zhengshe.cn" for n in range(3, 14)]
+STARS = [5, 4, 5, 4, 3, 5, 4, 4, 5, 3, 4, 5]
+COMMENTS = ["社工每周都来，老人很认可", "活动安排得好", None, "希望增加周末活动", None, "服务很细心", None, None,
+            "孩子们很喜欢", None, "材料公示清楚", None]
+
+
+def _deliver(buyer) -> None:
+    """Reports, ratings, scores and beneficiary records on the demo contracts: the completed one has closed
+    evaluations (one above the quorum, one below it: 暂定), the active one a report returned and resubmitted,
+    an evaluation open for rating, and its beneficiary records."""
+    from marketplace.beneficiaries import demo as beneficiaries_demo
+    from marketplace.outcomes import evaluations
+    from marketplace.outcomes import services as outcomes
+
+    contracts = {c.status.value: c for c in db.session.execute(select(Contract)).scalars()}
+    residents = _residents(contracts["active"])
+    now = clock.now().replace(microsecond=0)
+    for contract, stages in [(contracts["completed"], [(0, 12, True), (1, 4, True)]),
+                             (contracts["active"], [(0, 3, False)])]:
+        member = _member(contract)
+        for position, raters, close in stages:
+            milestone = contract.milestones[position]
+            # Closed stages lie well in the past; the open one is recent, so its rating window is still open.
+            at = (min(clock.local_midnight(milestone.due_on) + timedelta(days=3, hours=10), now - timedelta(days=40))
+                  if close else now - timedelta(days=6))
+            with clock.frozen(at):
+                values = {"actuals": {i.id: i.target * Decimal("0.95") for i in contract.indicators},
+                          "beneficiaries": {"elderly": 64, "youth": 18, "disabled": 5},
+                          "activities": [{"held_on": milestone.due_on - timedelta(days=10),
+                                          "title": "【演示】社区集中服务日", "participants": 120}],
+                          "narrative": "【演示】按计划完成本阶段服务，详见活动记录与签到表。"}
+                report = outcomes.save_draft(milestone, values, by=member)
+                outcomes.submit_report(report, by=member)
+            if position == 0 and contract.status.value == "active":
+                with clock.frozen(at + timedelta(days=1)):
+                    outcomes.return_report(report, "请补充活动签到表和照片说明", by=buyer)
+                with clock.frozen(at + timedelta(days=2)):
+                    outcomes.save_draft(milestone, values | {"narrative": values["narrative"] + "已补充签到表。"},
+                                        by=member)
+                    outcomes.submit_report(report, by=member)
+                at = at + timedelta(days=2)
+            with clock.frozen(at + timedelta(days=1)):
+                evaluation = outcomes.accept_report(report, by=buyer)
+            for n, user in enumerate(residents[:raters]):
+                with clock.frozen(at + timedelta(days=2, hours=n)):
+                    evaluations.rate(evaluation, STARS[n], COMMENTS[n], by=user)
+            if close:
+                with clock.frozen(evaluation.rating_ends_at + timedelta(hours=1)):
+                    evaluations.close_evaluation(evaluation)
+    active = contracts["active"]
+    with clock.frozen(clock.local_midnight(active.starts_on) + timedelta(days=5, hours=10)):
+        beneficiaries_demo.load(active, manager=_member(active), officer=buyer)
+    db.session.flush()
+
+
+def _residents(contract) -> list:
+    """resident@demo plus invented residents verified to the first community the contract serves."""
+    from marketplace.accounts.models import Role
+    from marketplace.accounts.services import create_user
+
+    community = contract.tender.regions[0].region
+    users = [find_user("resident@demo.zhengshe.cn")]
+    for email in DEMO_RESIDENTS:
+        user = find_user(email) or create_user(email, f"【演示】居民{email[8:10]}", "zhengshe-demo-2026", Role.resident,
+                                               confirmed=True)
+        user.verified_community = community
+        users.append(user)
+    db.session.flush()
+    return users
+
+
+def _member(contract):
+    return db.session.execute(select(Membership).where(
+        Membership.organization_id == contract.organization_id)).scalars().first().user
 
 
 def _evaluate(tender, buyer, start: datetime) -> None:
@@ -78,6 +157,4 @@ def _sign(contract, buyer, at: datetime) -> None:
     with clock.frozen(at):
         buyer.totp_last_step = None  # each demo signature uses the code of its own (set-back) moment
         services.sign(contract, by=buyer, code=security.current_totp(buyer.totp_secret))
-        member = db.session.execute(select(Membership).where(
-            Membership.organization_id == contract.organization_id)).scalars().first().user
-        services.sign(contract, by=member)
+        services.sign(contract, by=_member(contract))

@@ -116,3 +116,16 @@ def test_the_demo_has_contracts_in_every_state(app):
     assert contracts_by_state[ContractStatus.awaiting_signatures].sign_warning_at is not None
     for contract in contracts_by_state.values():
         assert sum(m.tranche_amount for m in contract.milestones) == contract.value
+
+
+def test_the_demo_delivers_reports_ratings_scores_and_beneficiaries(app):
+    from marketplace import demo
+    from marketplace.beneficiaries.models import BeneficiaryRecord
+    from marketplace.outcomes.models import Evaluation
+
+    demo.load(echo=lambda *_: None)
+    evaluations = db.session.query(Evaluation).all()
+    closed = [e for e in evaluations if e.closed_at is not None]
+    assert {e.provisional for e in closed} == {True, False}  # one below the quorum, one above
+    assert any(e.closed_at is None and e.rating_ends_at > clock.now() for e in evaluations)  # open for rating
+    assert db.session.query(BeneficiaryRecord).count() == 3
