@@ -45,3 +45,9 @@ def can_amend(user, contract) -> bool:
 def can_end(user, contract) -> bool:
     return is_buyer_staff(user, contract) and contract.status in (ContractStatus.active,
                                                                   ContractStatus.awaiting_signatures)
+
+
+def can_set_terms(user, contract) -> bool:
+    """Indicator weights and rules are settled before the buyer signs."""
+    return (is_buyer_staff(user, contract) and contract.status == ContractStatus.awaiting_signatures
+            and contract.buyer_signed_at is None)

@@ -1,6 +1,6 @@
 """Contracts: the public list and page, the parties' workspace, generation, signing, amendments and the end."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,7 +12,7 @@ from marketplace.tenders.models import Tender
 
 from . import policies, services
 from .forms import AmendForm, ConfirmForm, EndForm, SignForm
-from .models import CONTRACT_STATUS_LABELS, MILESTONE_KIND_LABELS, SCORING_RULE_LABELS, Contract
+from .models import CONTRACT_STATUS_LABELS, MILESTONE_KIND_LABELS, SCORING_RULE_LABELS, Contract, ScoringRule
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 
@@ -47,6 +47,7 @@ def show(contract_id):
     return render_template("contracts/show.html", contract=contract, side=policies.signing_side(current_user, contract),
                            can_amend=policies.can_amend(current_user, contract),
                            can_end=policies.can_end(current_user, contract),
+                           can_set_terms=policies.can_set_terms(current_user, contract),
                            amendment_changes=services.amendment_changes, **_outcomes(contract))
 
 
@@ -69,6 +70,27 @@ def generate(tender_id):
     for message in form.form_errors:
         flash(message, "error")
     return redirect(url_for("tenders.show", tender_id=tender.id))
+
+
+@bp.route("/<int:contract_id>/indicators", methods=["GET", "POST"])
+@login_required
+def indicators(contract_id):
+    """The buyer sets each indicator's weight and scoring rule before signing."""
+    contract = _load(contract_id)
+    require(policies.can_set_terms(current_user, contract))
+    form = ConfirmForm()
+    if request.method == "POST":
+        terms = {}
+        for indicator in contract.indicators:
+            weight = request.form.get(f"weight-{indicator.id}", "").strip()
+            rule = request.form.get(f"rule-{indicator.id}", "")
+            terms[indicator.id] = (int(weight) if weight.isdigit() else -1,
+                                   ScoringRule(rule) if rule in ScoringRule._value2member_map_ else ScoringRule.linear)
+        if run_form(form, lambda: services.set_indicator_terms(contract, terms, by=current_user),
+                    _("绩效指标的权重与计分方法已保存")):
+            return redirect(url_for(".show", contract_id=contract.id, _anchor="indicators"))
+    return render_template("contracts/indicators.html", contract=contract, form=form,
+                           posted=request.form), 400 if form.form_errors else 200
 
 
 @bp.route("/<int:contract_id>/sign", methods=["GET", "POST"])

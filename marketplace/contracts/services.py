@@ -133,6 +133,30 @@ def _weights(count: int) -> list[int]:
     return [base + (1 if n < extra else 0) for n in range(count)]
 
 
+def set_indicator_terms(contract: Contract, terms: dict[int, tuple[int, ScoringRule]], *, by) -> None:
+    """Before signing, the buyer sets each indicator's weight and scoring rule; weights add up to 100.
+    Signatures already given are withdrawn, since what they agreed to changed."""
+    if not policies.can_set_terms(by, contract):
+        raise NotPermitted(_("只有采购人可以在签署前调整绩效指标"))
+    indicators = {i.id: i for i in contract.indicators}
+    if set(terms) != set(indicators):
+        raise DomainError(_("请为每项指标填写权重"), field="weights")
+    if any(not 0 <= weight <= 100 for weight, _rule in terms.values()):
+        raise DomainError(_("权重须在 0 到 100 之间"), field="weights")
+    total = sum(weight for weight, _rule in terms.values())
+    if total != 100:
+        raise DomainError(_("各项指标权重合计须为 100，当前为 %(total)d", total=total), field="weights")
+    for indicator_id, (weight, rule) in terms.items():
+        indicators[indicator_id].weight, indicators[indicator_id].rule = weight, rule
+    withdrawn = bool(contract.organization_signed_at)
+    contract.organization_signed_at = contract.organization_signed_by_id = None
+    db.session.flush()
+    audit.record(by, "contract.indicators_set", contract, data={
+        "terms": {str(k): [w, r.value] for k, (w, r) in terms.items()}, "signature_withdrawn": withdrawn})
+    if withdrawn:
+        _tell_parties(contract, _("合同“%(title)s”的绩效指标已调整，请服务机构重新签署", title=contract.title))
+
+
 def sign(contract: Contract, *, by, code: str | None = None) -> Contract:
     """One side signs. The buyer confirms with a second-factor code; the second signature makes it active and
     the tender contracted."""

@@ -129,3 +129,25 @@ def test_the_demo_delivers_reports_ratings_scores_and_beneficiaries(app):
     assert {e.provisional for e in closed} == {True, False}  # one below the quorum, one above
     assert any(e.closed_at is None and e.rating_ends_at > clock.now() for e in evaluations)  # open for rating
     assert db.session.query(BeneficiaryRecord).count() == 3
+
+
+def test_the_buyer_sets_indicator_weights_and_rules_before_signing(client, awarded_tender):
+    from marketplace.contracts.models import ScoringRule
+
+    _after_standstill(awarded_tender)
+    contract = contracts.generate(awarded_tender["tender"], by=awarded_tender["buyer"])
+    contracts.sign(contract, by=awarded_tender["member"])
+    (only,) = contract.indicators
+    with pytest.raises(DomainError) as error:
+        contracts.set_indicator_terms(contract, {only.id: (90, ScoringRule.pass_fail)}, by=awarded_tender["buyer"])
+    assert "合计须为 100，当前为 90" in error.value.message
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = str(awarded_tender["buyer"].id), True
+    response = client.post(f"/contracts/{contract.id}/indicators", data={f"weight-{only.id}": "100",
+                                                                         f"rule-{only.id}": "pass_fail"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    contract = db.session.get(type(contract), contract.id)
+    assert contract.indicators[0].rule == ScoringRule.pass_fail
+    assert contract.organization_signed_at is None  # what was signed changed: the organization signs again
