@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.common.money import MoneyColumn
@@ -14,7 +14,7 @@ from marketplace.common.types import UTCDateTime, enum_column
 from marketplace.extensions import db
 from marketplace.organizations.models import Organization
 from marketplace.regions.models import GovernmentBody
-from marketplace.tenders.models import IndicatorKind, Tender
+from marketplace.tenders.models import INDICATOR_CHECKS, IndicatorTarget, Tender
 
 
 class ContractStatus(enum.Enum):
@@ -149,24 +149,15 @@ class ScoringRule(enum.Enum):
 SCORING_RULE_LABELS = {ScoringRule.linear: _l("按完成比例计分"), ScoringRule.pass_fail: _l("达标得分，不达标不得分")}
 
 
-class ContractIndicator(db.Model):
+class ContractIndicator(IndicatorTarget, db.Model):
     """An indicator of the contract, copied from the tender, with its weight and scoring rule."""
 
     __tablename__ = "contract_indicator"
-    __table_args__ = (
-        CheckConstraint("weight BETWEEN 0 AND 100", name="weight_range"),
-        CheckConstraint("target >= 0", name="target_non_negative"),
-        CheckConstraint("comparison IN ('>=', '<=', '=')", name="comparison_known"),
-    )
+    __table_args__ = (CheckConstraint("weight BETWEEN 0 AND 100", name="weight_range"),
+                      *(CheckConstraint(sql, name=name) for sql, name in INDICATOR_CHECKS))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[IndicatorKind] = mapped_column(enum_column(IndicatorKind, length=24))
-    name: Mapped[str] = mapped_column(String(200))
-    comparison: Mapped[str] = mapped_column(String(2), default=">=")
-    target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    unit: Mapped[str] = mapped_column(String(20))
     weight: Mapped[int] = mapped_column(Integer)
     rule: Mapped[ScoringRule] = mapped_column(enum_column(ScoringRule), default=ScoringRule.linear)
 

@@ -211,17 +211,13 @@ INDICATOR_KIND_LABELS = {
 COMPARISONS = {">=": "≥", "<=": "≤", "=": "="}
 
 
-class Indicator(db.Model):
-    """A performance indicator (绩效指标) with its target: "大型社区活动 ≥ 7 场"."""
+INDICATOR_CHECKS = ("target >= 0", "target_non_negative"), ("comparison IN ('>=', '<=', '=')", "comparison_known")
 
-    __tablename__ = "tender_indicator"
-    __table_args__ = (
-        CheckConstraint("target >= 0", name="target_non_negative"),
-        CheckConstraint("comparison IN ('>=', '<=', '=')", name="comparison_known"),
-    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+class IndicatorTarget:
+    """What an indicator states — kind, name, comparison, target, unit — for the tender's indicators and the
+    contract's copies of them alike (each table adds INDICATOR_CHECKS to its own constraints)."""
+
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[IndicatorKind] = mapped_column(enum_column(IndicatorKind, length=24))
     name: Mapped[str] = mapped_column(String(200))
@@ -229,11 +225,21 @@ class Indicator(db.Model):
     target: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     unit: Mapped[str] = mapped_column(String(20))
 
-    tender: Mapped[Tender] = relationship(back_populates="indicators")
-
     @property
     def text(self) -> str:
         return f"{self.name} {COMPARISONS[self.comparison]} {self.target.normalize():f} {self.unit}"
+
+
+class Indicator(IndicatorTarget, db.Model):
+    """A performance indicator (绩效指标) with its target: "大型社区活动 ≥ 7 场"."""
+
+    __tablename__ = "tender_indicator"
+    __table_args__ = tuple(CheckConstraint(sql, name=name) for sql, name in INDICATOR_CHECKS)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+
+    tender: Mapped[Tender] = relationship(back_populates="indicators")
 
 
 class TenderCondition(db.Model):
