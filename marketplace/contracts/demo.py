@@ -24,7 +24,7 @@ from .models import Contract
 EVALUATORS = ["evaluator@demo.zhengshe.cn", "evaluator2@demo.zhengshe.cn", "evaluator3@demo.zhengshe.cn"]
 BIDDERS = [("org@demo.zhengshe.cn", 0.96), ("org2@demo.zhengshe.cn", 0.98)]  # price as a share of the budget
 # example, days ago it was published, what happens to its contract
-PLAN = [("T07", 200, "active"), ("T08", 330, "completed"), ("T10", 260, "terminated"), ("T11", 70, "unsigned")]
+PLAN = [("T07", 200, "active"), ("T08", 420, "completed"), ("T10", 260, "terminated"), ("T11", 70, "unsigned")]
 
 
 def load(street_office, buyer) -> None:
@@ -45,10 +45,7 @@ def load(street_office, buyer) -> None:
         if outcome == "unsigned":
             continue
         _sign(contract, buyer, after + timedelta(days=2))
-        if outcome == "completed":
-            with clock.frozen(after + timedelta(days=300)):
-                services.end(contract, True, "三个节点均已完成并通过评价，合同履行完毕", by=buyer)
-        elif outcome == "terminated":
+        if outcome == "terminated":
             with clock.frozen(after + timedelta(days=120)):
                 services.end(contract, False, "【演示】服务机构项目团队调整，经双方协商提前终止", by=buyer)
     services.warn_unsigned()
@@ -71,10 +68,11 @@ def _deliver(buyer) -> None:
     from marketplace.outcomes import evaluations
     from marketplace.outcomes import services as outcomes
 
-    contracts = {c.status.value: c for c in db.session.execute(select(Contract)).scalars()}
+    contracts = {("completed" if c.tender.demo_source.startswith("tender_examples.csv T08") else c.status.value): c
+                 for c in db.session.execute(select(Contract)).scalars()}
     residents = _residents(contracts["active"])
     now = clock.now().replace(microsecond=0)
-    for contract, stages in [(contracts["completed"], [(0, 12, True), (1, 4, True)]),
+    for contract, stages in [(contracts["completed"], [(0, 12, True), (1, 4, True), (2, 11, True)]),
                              (contracts["active"], [(0, 3, False)])]:
         member = _member(contract)
         for position, raters, close in stages:
@@ -106,10 +104,19 @@ def _deliver(buyer) -> None:
             if close:
                 with clock.frozen(evaluation.rating_ends_at + timedelta(hours=1)):
                     evaluations.close_evaluation(evaluation)
+    completed = contracts["completed"]
+    with clock.frozen(evaluation_end(completed) + timedelta(days=5)):
+        services.end(completed, True, "三个节点均已完成并通过评价，合同履行完毕", by=buyer)
     active = contracts["active"]
     with clock.frozen(clock.local_midnight(active.starts_on) + timedelta(days=5, hours=10)):
         beneficiaries_demo.load(active, manager=_member(active), officer=buyer)
     db.session.flush()
+
+
+def evaluation_end(contract) -> datetime:
+    from marketplace.outcomes import evaluations
+
+    return max(evaluations.evaluation_of(m).closed_at for m in contract.milestones)
 
 
 def _residents(contract) -> list:

@@ -106,7 +106,7 @@ def _facts(org, grade, registrar: User, manager: User) -> None:
     document = services.store_document(org, DocumentKind.grade, "评估等级证书（演示）.pdf", DEMO_PDF, by=manager)
     today = clock.today()
     # Confirmed long enough ago to count for the demo procurements run on a clock set back up to a year.
-    last_year, recently = today.year - 1, today - timedelta(days=400)
+    last_year, recently = today.year - 1, today - timedelta(days=500)
     confirmed = [
         records.submit_fact(org, FactKind.grade, {"grade": grade[0], "valid_from": records.add_years(today, -grade[1])},
                             document, by=manager),

@@ -61,7 +61,7 @@ EXAMPLES = {
              (IndicatorKind.output_quantity, "家庭探访", "80", "次"),
              (IndicatorKind.satisfaction, "服务对象满意度", "90", "%")],
             "http://haoyan66.com/html/gongyizixun/5424.html"),
-    "T08": ("A1002", "【演示】东华门街道“同一片蓝天”寄养儿童关爱服务项目", "573500", Method.consultation, 12,
+    "T08": ("A1002", "【演示】东华门街道“同一片蓝天”寄养儿童关爱服务项目", "573500", Method.consultation, 9,
             "为寄养儿童及寄养家庭提供服务\n寄养家庭培训与支持小组",
             [(IndicatorKind.output_quantity, "服务寄养家庭", "165", "户"),
              (IndicatorKind.output_quantity, "寄养家庭培训", "12", "场")],
