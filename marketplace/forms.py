@@ -1,8 +1,10 @@
 """Helpers shared by every domain's forms and routes."""
 
 from collections.abc import Callable
+from decimal import Decimal
 
 from flask import flash
+from wtforms import DecimalField
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -35,3 +37,13 @@ def run_form(form, action: Callable[[], object], done: str | None = None) -> boo
     if done:
         flash(done, "success")
     return True
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal that is a real amount: "sNaN", "Infinity" or 1e400 are refused here, not crash a comparison."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= Decimal("1e12")):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.audit import services as audit
 from marketplace.common import clock, files
+from marketplace.common.locks import lock
 from marketplace.common.money import MoneyError, format_cny, yuan
 from marketplace.common.states import transition
 from marketplace.common.wording import join_clauses
@@ -136,13 +137,9 @@ def _lock(tender, bid: Bid | None = None) -> datetime:
     """Queue behind the opening on the tender row (shared lock: bidders don't wait for each other), lock the
     bid being changed, and read the clock only then: a change either lands before the opening reads the
     bids or sees that bidding has closed. Returns the time the server takes for the change."""
-    from marketplace.tenders.models import Tender
-
-    db.session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update(read=True))
-    db.session.refresh(tender)
+    lock(tender, shared=True)
     if bid is not None and bid.id is not None:
-        db.session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())
-        db.session.refresh(bid)
+        lock(bid)
     return clock.now()
 
 

@@ -138,7 +138,9 @@ class Milestone(db.Model):
 
     @property
     def payable(self) -> bool:
-        return self.evaluation_passed_at is not None and self.tranche_amount > 0
+        """Its evaluation passed, on a contract both sides signed (payments ask only this)."""
+        return (self.evaluation_passed_at is not None and self.tranche_amount > 0
+                and self.contract.active_at is not None)
 
 
 class ScoringRule(enum.Enum):

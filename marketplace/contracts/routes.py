@@ -1,5 +1,7 @@
 """Contracts: the public list and page, the parties' workspace, generation, signing, amendments and the end."""
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -84,7 +86,7 @@ def indicators(contract_id):
         for indicator in contract.indicators:
             weight = request.form.get(f"weight-{indicator.id}", "").strip()
             rule = request.form.get(f"rule-{indicator.id}", "")
-            terms[indicator.id] = (int(weight) if weight.isdigit() else -1,
+            terms[indicator.id] = (int(weight) if re.fullmatch(r"[0-9]{1,3}", weight) else -1,
                                    ScoringRule(rule) if rule in ScoringRule._value2member_map_ else ScoringRule.linear)
         if run_form(form, lambda: services.set_indicator_terms(contract, terms, by=current_user),
                     _("绩效指标的权重与计分方法已保存")):

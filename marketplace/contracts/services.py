@@ -15,6 +15,7 @@ from marketplace.accounts.services import verify_second_factor
 from marketplace.audit import services as audit
 from marketplace.bids import services as bids
 from marketplace.common import clock
+from marketplace.common.locks import lock
 from marketplace.common.money import CENT, format_cny
 from marketplace.common.states import transition
 from marketplace.common.wording import join_items
@@ -136,6 +137,7 @@ def _weights(count: int) -> list[int]:
 def set_indicator_terms(contract: Contract, terms: dict[int, tuple[int, ScoringRule]], *, by) -> None:
     """Before signing, the buyer sets each indicator's weight and scoring rule; weights add up to 100.
     Signatures already given are withdrawn, since what they agreed to changed."""
+    lock(contract)  # never interleaved with the organization signing what it saw
     if not policies.can_set_terms(by, contract):
         raise NotPermitted(_("只有采购人可以在签署前调整绩效指标"))
     indicators = {i.id: i for i in contract.indicators}
@@ -160,10 +162,11 @@ def set_indicator_terms(contract: Contract, terms: dict[int, tuple[int, ScoringR
 def sign(contract: Contract, *, by, code: str | None = None) -> Contract:
     """One side signs. The buyer confirms with a second-factor code; the second signature makes it active and
     the tender contracted."""
-    now = clock.now()
     side = policies.signing_side(by, contract)
     if side is None:
         raise NotPermitted(_("只有合同双方的工作人员可以签署"))
+    lock(contract)  # both sides at once must not both see themselves as the first signature
+    now = clock.now()
     if contract.status != ContractStatus.awaiting_signatures:
         raise DomainError(_("合同不在待签署状态"))
     why = evaluation.why_not_sign(contract.tender, now)
@@ -232,6 +235,8 @@ def end(contract: Contract, complete: bool, reason: str, *, by) -> Contract:
         raise DomainError(_("请写明终止合同的理由"), field="reason")
     if complete and contract.status != ContractStatus.active:
         raise DomainError(_("只有履行中的合同可以按完成结束"))
+    if complete and any(m.evaluation_passed_at is None for m in contract.milestones):
+        raise DomainError(_("还有节点未通过评价，不能按履行完毕结束；可以选择提前终止并说明理由"), field="outcome")
     contract.termination_reason = reason
     _move(contract, ContractAction.complete if complete else ContractAction.terminate, by=by,
           data={"reason": reason})

@@ -21,20 +21,8 @@ class Score:
     provisional: bool = False
 
 
-def _scores_provider():
-    """The outcomes domain publishes final scores per contract; until it does, the record shows none."""
-    from marketplace.outcomes import services as outcomes
-
-    return outcomes.contract_scores if hasattr(outcomes, "contract_scores") else (lambda contract: [])
-
-
-def _score(item) -> Score:
-    """Accept a number, a dict or an object with `final_score` (and `provisional`)."""
-    if isinstance(item, dict):
-        return Score(Decimal(item["final_score"]), bool(item.get("provisional")))
-    if hasattr(item, "final_score"):
-        return Score(Decimal(item.final_score), bool(getattr(item, "provisional", False)))
-    return Score(Decimal(item))
+def _score(evaluation) -> Score:
+    return Score(evaluation.final_score, bool(evaluation.provisional))
 
 
 def _on_time(contract_ids: list[int], today: date) -> tuple[int, int]:
@@ -62,13 +50,15 @@ def track_record(organization, today: date | None = None) -> dict:
                                Contract.status != ContractStatus.awaiting_signatures)
         .options(selectinload(Contract.buyer)).order_by(Contract.starts_on.desc(), Contract.id.desc())
     ).scalars().all()
-    scores_of = _scores_provider()
+    from marketplace.outcomes import evaluations
+
+    closed = evaluations.scores_by_contract([c.id for c in contracts])
     on_time, due = _on_time([c.id for c in contracts], today)
     completed = [c for c in contracts if c.status == ContractStatus.completed]
     return {
         "contracts": [{"contract": c, "title": c.title, "buyer": c.buyer.name, "value": c.value,
                        "status": c.status, "status_label": CONTRACT_STATUS_LABELS[c.status],
-                       "scores": [_score(s) for s in scores_of(c)]} for c in contracts],
+                       "scores": [_score(e) for e in closed.get(c.id, [])]} for c in contracts],
         "on_time": on_time,
         "reports_due": due,
         "on_time_rate": (Decimal(on_time * 100) / due).quantize(Decimal("0.1")) if due else None,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.audit import services as audit
 from marketplace.bids.models import Bid, BidStatus
 from marketplace.common import clock, files
+from marketplace.common.locks import lock
 from marketplace.common.states import transition
 from marketplace.common.workdays import add_working_days
 from marketplace.errors import DomainError, NotPermitted
@@ -212,8 +213,7 @@ def catch_up(tender, now: datetime | None = None) -> bool:
     # As with tenders.catch_up: the platform's notice in the platform's language, decided again on a locked row.
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         # A plain row lock: PostgreSQL refuses FOR UPDATE across the outer joins a page may have loaded it with.
-        db.session.execute(select(Award.id).where(Award.id == award.id).with_for_update())
-        db.session.refresh(award)
+        lock(award)
         return finalize_if_due(award, now)
 
 

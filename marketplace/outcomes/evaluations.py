@@ -127,8 +127,9 @@ def rate(evaluation: Evaluation, stars: int, comment: str | None, *, by) -> Rati
             db.session.add(rating)
     except IntegrityError as exc:  # the same resident rating twice at once: the unique constraint decides
         raise DomainError(_("您已评价过本阶段，每位居民只能评价一次")) from exc
-    audit.record(by, "evaluation.rated", evaluation, at=now,
-                 data={"pseudonym": pseudonym.number, "stars": stars})
+    # Who rated is on record (the chain needs an actor); what they gave is not, so the audit log, which names
+    # accounts, cannot be laid over the published pseudonymous ratings.
+    audit.record(by, "evaluation.rated", evaluation, at=now, data={"milestone": evaluation.milestone_id})
     return rating
 
 
@@ -233,3 +234,17 @@ def open_for(user) -> list[Evaluation]:
         .options(selectinload(Evaluation.milestone), selectinload(Evaluation.contract))
         .order_by(Evaluation.rating_ends_at).distinct()
     ).scalars().all()
+
+
+def scores_by_contract(contract_ids: list[int]) -> dict[int, list[Evaluation]]:
+    """Closed evaluations (final score, provisional or not) of many contracts in one query, stage by stage."""
+    if not contract_ids:
+        return {}
+    rows = db.session.execute(
+        select(Evaluation).join(Milestone, Milestone.id == Evaluation.milestone_id)
+        .where(Milestone.contract_id.in_(contract_ids), Evaluation.closed_at.is_not(None))
+        .order_by(Milestone.contract_id, Milestone.position)).scalars().all()
+    result: dict[int, list[Evaluation]] = {}
+    for evaluation in rows:
+        result.setdefault(evaluation.contract_id, []).append(evaluation)
+    return result

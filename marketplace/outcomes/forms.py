@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -16,6 +15,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from marketplace.forms import FiniteDecimalField
 
 from .models import BENEFICIARY_GROUP_LABELS, EVIDENCE_KIND_LABELS, BeneficiaryGroup
 
@@ -48,7 +49,7 @@ def report_form(indicators, *, data=None) -> ReportForm:
         pass
 
     for indicator in indicators:
-        setattr(Bound, f"actual_{indicator.id}", DecimalField(
+        setattr(Bound, f"actual_{indicator.id}", FiniteDecimalField(
             f"{indicator.name}（{indicator.unit}）", places=2, validators=[Optional(), NumberRange(min=0)],
             description=_l("目标 %(cmp)s %(target)s %(unit)s", cmp=indicator.comparison,
                            target=indicator.target.normalize(), unit=indicator.unit),
@@ -65,7 +66,7 @@ class ReviewForm(FlaskForm):
 
 
 class AdjustForm(FlaskForm):
-    score = DecimalField(_l("调整后的政府评分 G（0–100）"), places=2,
+    score = FiniteDecimalField(_l("调整后的政府评分 G（0–100）"), places=2,
                          validators=[DataRequired(REQUIRED), NumberRange(min=0, max=100)],
                          render_kw={"inputmode": "decimal"})
     reason = TextAreaField(_l("调整理由（公开）"), validators=[DataRequired(REQUIRED), Length(max=2000)],

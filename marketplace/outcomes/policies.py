@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from marketplace.accounts.models import Role
+from marketplace.common import clock
 from marketplace.contracts.models import Contract, ContractStatus
 
 from .models import AWAITING_REVIEW, Evaluation, EvaluationStatus, OutcomeReport
@@ -30,9 +31,24 @@ def can_see_reports(user, contract: Contract, membership) -> bool:
     return is_contract_member(user, contract, membership) or is_buyer_staff(user, contract)
 
 
+def contract_owes_reports(contract: Contract) -> bool:
+    """Only a contract both sides signed is performed and reported on (a terminated one that never started
+    owes nothing)."""
+    return contract.status in REPORTING_CONTRACT_STATES and contract.active_at is not None
+
+
+def milestone_reportable(milestone) -> bool:
+    """A terminated contract owes only the reports of milestones that fell due before it ended."""
+    contract = milestone.contract
+    if not contract_owes_reports(contract):
+        return False
+    ended = contract.terminated_at
+    return ended is None or milestone.due_on <= ended.astimezone(clock.LOCAL_TZ).date()
+
+
 def can_write_report(user, contract: Contract, membership, report: OutcomeReport | None) -> bool:
     """The organization writes a milestone's report while it is a draft or has been returned."""
-    return (is_contract_member(user, contract, membership) and contract.status in REPORTING_CONTRACT_STATES
+    return (is_contract_member(user, contract, membership) and contract_owes_reports(contract)
             and (report is None or report.editable))
 
 

@@ -58,7 +58,12 @@ def resident_score(scores: list[int]) -> Decimal:
     return round2(Decimal(sum(scores)) / Decimal(len(scores)))
 
 
+W_PLACES = Decimal("0.0001")  # the scale w is stored and published with
+
+
 def final_score(w: Decimal, r: Decimal, g: Decimal) -> Decimal:
+    """w is taken at the scale it is stored and published with, so the published formula recomputes exactly."""
+    w = w.quantize(W_PLACES)
     return round2(w * r + (Decimal(1) - w) * g)
 
 
@@ -77,6 +82,9 @@ class Outcome:
     count: int
     quorum: int
     pass_score: Decimal
+
+    def __post_init__(self):
+        object.__setattr__(self, "w", self.w.quantize(W_PLACES))
 
     @property
     def final(self) -> Decimal:

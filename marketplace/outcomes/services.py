@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from marketplace.audit import services as audit
 from marketplace.common import clock, files
+from marketplace.common.locks import lock
 from marketplace.common.money import CENT
 from marketplace.common.states import transition
+from marketplace.common.wording import join_items
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
@@ -62,6 +64,8 @@ def is_late(milestone: Milestone, at: datetime) -> bool:
 def _check_writer(milestone: Milestone, report: OutcomeReport | None, by) -> None:
     if not policies.can_write_report(by, milestone.contract, membership_of(by), report):
         raise NotPermitted(_("只有承接机构可以在报告为草稿或被退回时填写"))
+    if not policies.milestone_reportable(milestone):
+        raise NotPermitted(_("合同未生效或已在本节点前终止，无需提交本节点报告"))
 
 
 def save_draft(milestone: Milestone, values: dict, uploads: list[tuple[EvidenceKind, str, bytes]] = (), *,
@@ -145,10 +149,11 @@ def missing_items(report: OutcomeReport) -> list[str]:
 
 def submit_report(report: OutcomeReport, *, by) -> ReportVersion:
     """Send the working copy to the buyer as a new version; a returned report is resubmitted."""
+    lock(report)  # a double click submits once; the second sees a report no longer editable
     _check_writer(report.milestone, report, by)
     missing = missing_items(report)
     if missing:
-        raise DomainError(_("还缺：%(items)s", items="、".join(missing)))
+        raise DomainError(_("还缺：%(items)s", items=join_items(missing)))
     now = clock.now()
     action = ReportAction.submit if report.status == ReportStatus.draft else ReportAction.resubmit
     transition(report, action, REPORT_TRANSITIONS, at=now, label=_("绩效报告"))
@@ -175,6 +180,7 @@ def _stage(milestone: Milestone) -> str:
 
 
 def _review(report: OutcomeReport, action: ReportAction, comments: str | None, by) -> ReportVersion:
+    lock(report)  # an accept and a return at once: the second finds the report already decided
     if not policies.can_review_report(by, report):
         raise NotPermitted(_("只有采购人可以审核已提交的报告"))
     now = clock.now()

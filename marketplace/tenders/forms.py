@@ -1,7 +1,6 @@
 """Forms check shape only; tenders.services and tenders.rules decide what is allowed."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,7 +9,6 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -25,6 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.common.clock import LOCAL_TZ
+from marketplace.forms import FiniteDecimalField
 
 from .models import COMPARISONS, INDICATOR_KIND_LABELS, METHOD_LABELS, TENDER_STATUS_LABELS, TenderStatus
 
@@ -40,16 +39,6 @@ def to_utc(local: datetime | None) -> datetime | None:
 
 def to_local_input(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
-
-
-class FiniteDecimalField(DecimalField):
-    """A decimal that is a real amount: "sNaN", "Infinity" or 1e400 are refused here, not crash a comparison."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and (not self.data.is_finite() or abs(self.data) >= Decimal("1e12")):
-            self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -20,6 +20,7 @@ from marketplace.bids import services as bids
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import BudgetLine
 from marketplace.common import clock, files
+from marketplace.common.locks import lock
 from marketplace.common.money import MoneyError, format_cny, yuan
 from marketplace.common.states import transition
 from marketplace.common.wording import join_clauses, join_items
@@ -469,8 +470,7 @@ def catch_up(tender: Tender, now: datetime | None = None) -> bool:
 
 def _catch_up(tender: Tender, now: datetime) -> bool:
     # Two page loads (or a load and the job) may race here: lock the row and decide again on fresh data.
-    db.session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update())
-    db.session.refresh(tender)
+    lock(tender)
     changed = False
     if tender.status == TenderStatus.enquiry and tender.enquiry_until and now >= tender.enquiry_until:
         _move(tender, TenderAction.open_bidding, at=tender.enquiry_until, by=None)

@@ -39,6 +39,8 @@ def test_a_report_past_due_and_never_submitted_counts_as_late(contract_parties):
 def test_value_delivered_counts_completed_contracts_only(contract_parties):
     contract = contract_parties["contract"]
     assert track_record(contract.organization)["value_delivered"] == Decimal("0")
+    for milestone in contract.milestones:  # every stage evaluated and passed (the outcomes domain's job)
+        milestone.evaluation_passed_at = clock.now()
     contracts.end(contract, True, "全部里程碑已完成", by=contract_parties["buyer"])
     record = track_record(contract.organization)
     assert record["value_delivered"] == contract.value and record["completed"] == 1
@@ -51,12 +53,17 @@ def test_contracts_awaiting_signatures_are_not_listed(awarded_tender):
     assert track_record(contract.organization)["contracts"] == []
 
 
-def test_final_scores_come_from_the_outcomes_domain(client, contract_parties, monkeypatch):
-    from marketplace.outcomes import services as outcomes
+def test_final_scores_come_from_the_closed_evaluations(client, contract_parties):
+    from marketplace.outcomes import evaluations
+    from tests.outcomes.conftest import accepted_evaluation, resident_of
 
     contract = contract_parties["contract"]
-    monkeypatch.setattr(outcomes, "contract_scores", lambda c: [{"final_score": "86.50", "provisional": True}]
-                        if c.id == contract.id else [], raising=False)
+    evaluation = accepted_evaluation(contract_parties)
+    for stars in (5, 4, 4):  # three ratings, below the quorum of 10: provisional
+        evaluations.rate(evaluation, stars, None, by=resident_of())
+    clock.freeze(evaluation.rating_ends_at + timedelta(hours=1))
+    evaluations.close_evaluation(evaluation)
     db.session.commit()
     html = client.get(f"/organizations/{contract.organization_id}").get_data(as_text=True)
-    assert "86.50（暂定）" in html
+    assert f"{evaluation.final_score:.2f}（暂定）" in html
+    assert track_record(contract.organization)["contracts"][0]["scores"][0].value == evaluation.final_score

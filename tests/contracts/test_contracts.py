@@ -151,3 +151,24 @@ def test_the_buyer_sets_indicator_weights_and_rules_before_signing(client, award
     contract = db.session.get(type(contract), contract.id)
     assert contract.indicators[0].rule == ScoringRule.pass_fail
     assert contract.organization_signed_at is None  # what was signed changed: the organization signs again
+
+
+def test_complete_needs_every_milestone_passed(contract_parties):
+    contract, buyer = contract_parties["contract"], contract_parties["buyer"]
+    with pytest.raises(DomainError) as error:
+        contracts.end(contract, True, "完成", by=buyer)
+    assert "未通过评价" in error.value.message and contract.status == ContractStatus.active
+
+
+def test_a_never_signed_contract_owes_no_report_and_pays_nothing(awarded_tender):
+    from marketplace.outcomes import services as outcomes
+    from tests.outcomes.conftest import report_values
+
+    _after_standstill(awarded_tender)
+    contract = contracts.generate(awarded_tender["tender"], by=awarded_tender["buyer"])
+    contracts.end(contract, False, "中标机构放弃签约", by=awarded_tender["buyer"])
+    milestone = contract.milestones[0]
+    with pytest.raises(NotPermitted):
+        outcomes.save_draft(milestone, report_values(contract), by=awarded_tender["member"])
+    milestone.evaluation_passed_at = clock.now()
+    assert not milestone.payable
