@@ -77,6 +77,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+def term_months(starts_on: date, ends_on: date) -> int:
+    """The months a term runs, counted the way a term is set: starts_on + m months − 1 day ≥ ends_on."""
+    months = 1
+    while add_months(starts_on, months) - timedelta(days=1) < ends_on:
+        months += 1
+    return months
+
+
 def generate(tender, *, by) -> Contract:
     """The contract of an award whose standstill ended with no open challenge, filled from the tender and the
     winning bid; both sides then sign it."""
@@ -199,7 +207,7 @@ def amend(contract: Contract, values: dict, rationale: str, *, by) -> ContractAm
     changes = []
     if "ends_on" in values and values["ends_on"] and values["ends_on"] != contract.ends_on:
         new_end = values["ends_on"]
-        months = (new_end.year - contract.starts_on.year) * 12 + new_end.month - contract.starts_on.month + 1
+        months = term_months(contract.starts_on, new_end)
         if new_end <= contract.starts_on or months > 36:
             raise DomainError(_("服务期限最长 3 年"), field="ends_on")
         if months > 12 and not (contract.term_justification or values.get("term_justification")):

@@ -172,3 +172,10 @@ def test_a_never_signed_contract_owes_no_report_and_pays_nothing(awarded_tender)
         outcomes.save_draft(milestone, report_values(contract), by=awarded_tender["member"])
     milestone.evaluation_passed_at = clock.now()
     assert not milestone.payable
+
+
+def test_a_term_counts_its_months_the_way_it_was_set():
+    start = date(2026, 4, 1)
+    assert contracts.term_months(start, contracts.add_months(start, 12) - timedelta(days=1)) == 12
+    assert contracts.term_months(start, contracts.add_months(start, 12)) == 13
+    assert contracts.term_months(start, contracts.add_months(start, 36) - timedelta(days=1)) == 36
