@@ -41,6 +41,12 @@ def can_record(user, contract, access: BeneficiaryAccess | None, membership) -> 
             and contract.status == ContractStatus.active)
 
 
+def can_erase(user, contract, access: BeneficiaryAccess | None, membership) -> bool:
+    """A person's withdrawal of consent (PIPL art. 15, 47) is carried out whenever it comes, also after the
+    contract ended: by anyone still entitled to the records."""
+    return can_see_records(user, contract, access, membership)
+
+
 def can_export_aggregates(user, contract, access: BeneficiaryAccess | None, membership) -> bool:
     return can_see_records(user, contract, access, membership)
 

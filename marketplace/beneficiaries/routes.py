@@ -133,7 +133,7 @@ def view(record_id):
 @login_required
 def end(record_id, ending):
     """Withdrawn consent erases the person and keeps a tombstone; deletion removes an entry made in error."""
-    record, contract = _record(record_id, policies.can_record)
+    record, contract = _record(record_id, policies.can_erase)
     form = ConfirmForm()
     if _act(form, lambda: ENDINGS[ending](record, by=current_user)):
         flash(_("个人信息已删除") if ending == "withdraw" else _("记录已删除"), "success")

@@ -165,3 +165,15 @@ def test_the_export_page_sends_counts_only(client, sign_in, assigned, elder):
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and "合计,,1" in body
     assert "张秀英" not in body and ELDER_ID not in body and ELDER_PHONE not in body
+
+
+def test_consent_is_withdrawn_even_after_the_contract_ended(client, sign_in, assigned, elder):
+    from marketplace.contracts import services as contracts
+
+    contracts.end(assigned["contract"], False, "提前终止", by=assigned["officer"])
+    db.session.commit()
+    sign_in(assigned["staff"])
+    response = client.post(f"/beneficiaries/{elder.id}/withdraw", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert services.get_record(elder.id).withdrawn_at is not None and services.get_record(elder.id).payload is None
