@@ -137,6 +137,13 @@ class Milestone(db.Model):
     contract: Mapped[Contract] = relationship(back_populates="milestones")
 
     @property
+    def label(self) -> str:
+        """启动 / 中期 / 结项, with the mid-term stages numbered when the setting gives more than one."""
+        base = str(MILESTONE_KIND_LABELS[self.kind])
+        several = self.kind == MilestoneKind.midterm and len(self.contract.milestones) > 3
+        return f"{base} {self.position}" if several else base
+
+    @property
     def payable(self) -> bool:
         """Its evaluation passed, on a contract both sides signed (payments ask only this)."""
         return (self.evaluation_passed_at is not None and self.tranche_amount > 0

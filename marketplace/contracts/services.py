@@ -52,15 +52,17 @@ def _move(contract: Contract, action: ContractAction, *, by, data: dict | None =
 
 
 def tranches(region) -> list[int]:
-    """The payment split for start / mid-term / final milestones (setting, e.g. "40/40/20"); must sum to 100."""
-    raw = get_setting("contract.tranches", region=region)
-    try:
-        parts = [int(p) for p in str(raw).split("/")]
-    except ValueError as exc:
-        raise DomainError(_("付款比例设置“%(raw)s”无效", raw=raw)) from exc
-    if len(parts) != 3 or sum(parts) != 100 or any(p < 0 for p in parts):
-        raise DomainError(_("付款比例设置“%(raw)s”须为三段、合计 100", raw=raw))
-    return parts
+    """The milestones' payment split (setting, e.g. "40/40/20" for start / mid-term / final; 2 to 5 parts
+    adding up to 100 — the settings registry refuses anything else)."""
+    return [int(p) for p in str(get_setting("contract.tranches", region=region)).split("/")]
+
+
+def milestone_plan(starts: date, ends: date, count: int) -> list[tuple[MilestoneKind, date]]:
+    """Start (a month in, or sooner on a short term), evenly spaced mid-term stages, and the final one at the end."""
+    days = (ends - starts).days
+    middles = [starts + timedelta(days=days * n // (count - 1)) for n in range(1, count - 1)]
+    return [(MilestoneKind.start, starts + timedelta(days=min(30, days // count))),
+            *((MilestoneKind.midterm, day) for day in middles), (MilestoneKind.final, ends)]
 
 
 def split_value(value: Decimal, percents: list[int]) -> list[Decimal]:
@@ -120,12 +122,11 @@ def generate(tender, *, by) -> Contract:
         for i, weight in zip(tender.indicators, weights, strict=True)]
     percents = tranches(tender.buyer.region)
     amounts = split_value(award.amount, percents)
-    days = (ends - starts).days
-    dues = [starts + timedelta(days=min(30, days)), starts + timedelta(days=days // 2), ends]
+    plan = milestone_plan(starts, ends, len(percents))
     contract.milestones = [
         Milestone(position=n, kind=kind, due_on=due, report_due_on=due + timedelta(days=REPORT_GRACE_DAYS),
                   tranche_percent=percent, tranche_amount=amount)
-        for n, (kind, due, percent, amount) in enumerate(zip(MilestoneKind, dues, percents, amounts, strict=True))]
+        for n, ((kind, due), percent, amount) in enumerate(zip(plan, percents, amounts, strict=True))]
     db.session.flush()
     audit.record(by, "contract.generated", contract, data={"tender": tender.id, "award": award.id,
                                                            "value": str(award.amount)})

@@ -40,13 +40,16 @@ class SettingSpec:
 
 
 def _tranches(value: str) -> None:
-    """Start / mid-term / final payment percentages: three whole numbers adding up to 100."""
+    """The milestones and their payment percentages: start, any mid-term stages, final — 2 to 5 whole numbers
+    adding up to 100 ("40/40/20" is start / mid-term / final)."""
     try:
         parts = [int(p) for p in value.split("/")]
     except ValueError as exc:
-        raise ValueError(str(_l("请按“40/40/20”的格式填写三段百分比"))) from exc
-    if len(parts) != 3 or any(p < 0 for p in parts) or sum(parts) != 100:
-        raise ValueError(str(_l("三段付款比例之和须为 100，当前为 %(total)d", total=sum(parts))))
+        raise ValueError(str(_l("请按“40/40/20”的格式填写各节点的百分比"))) from exc
+    if not 2 <= len(parts) <= 5 or any(p < 0 for p in parts):
+        raise ValueError(str(_l("须为 2 到 5 个节点，每个节点的比例不能为负")))
+    if sum(parts) != 100:
+        raise ValueError(str(_l("各节点付款比例之和须为 100，当前为 %(total)d", total=sum(parts))))
 
 
 SPECS = [
@@ -69,7 +72,8 @@ SPECS = [
     SettingSpec("evaluation.rating_window_days", int, 30, _l("居民评价开放期"), _l("日"), 1, 180),
     SettingSpec("evaluation.pass_score", Decimal, Decimal("60"), _l("绩效评价合格分"), _l("分"),
                 Decimal("0"), Decimal("100")),
-    SettingSpec("contract.tranches", str, "40/40/20", _l("付款比例（开始/中期/结项）"), "%", check=_tranches),
+    SettingSpec("contract.tranches", str, "40/40/20", _l("履约节点与付款比例（启动/中期…/结项）"), "%",
+                check=_tranches),
     SettingSpec("accounts.lockout_threshold", int, 5, _l("连续登录失败锁定次数"), _l("次"), 3, 20),
     SettingSpec("accounts.lockout_minutes", int, 15, _l("账号锁定时长"), _l("分钟"), 1, 1440),
 ]

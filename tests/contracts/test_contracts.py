@@ -179,3 +179,17 @@ def test_a_term_counts_its_months_the_way_it_was_set():
     assert contracts.term_months(start, contracts.add_months(start, 12) - timedelta(days=1)) == 12
     assert contracts.term_months(start, contracts.add_months(start, 12)) == 13
     assert contracts.term_months(start, contracts.add_months(start, 36) - timedelta(days=1)) == 36
+
+
+def test_the_milestone_set_follows_the_setting(awarded_tender):
+    set_setting("contract.tranches", "30/20/20/30", by=None, valid_from=date(2026, 1, 1))
+    _after_standstill(awarded_tender)
+    contract = contracts.generate(awarded_tender["tender"], by=awarded_tender["buyer"])
+    assert [m.kind for m in contract.milestones] == [MilestoneKind.start, MilestoneKind.midterm,
+                                                     MilestoneKind.midterm, MilestoneKind.final]
+    assert [m.tranche_percent for m in contract.milestones] == [30, 20, 20, 30]
+    assert sum(m.tranche_amount for m in contract.milestones) == contract.value
+    dues = [m.due_on for m in contract.milestones]
+    assert dues == sorted(dues) and dues[-1] == contract.ends_on
+    with pytest.raises(DomainError):
+        set_setting("contract.tranches", "100", by=None, valid_from=date(2026, 1, 1))
