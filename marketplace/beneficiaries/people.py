@@ -227,11 +227,15 @@ def consent_problems(person: Person, today: date) -> list[tuple[str, str]]:
     if not (person.consent_by.strip() and person.consent_on and person.consent_method):
         problems.append(("consent_by", _l("缺少个人信息处理同意：请填写同意人、同意日期和同意方式")))
     if person.sensitive and not (person.sensitive_consent and person.sensitive_consent_on):
-        names = "、".join(str(SENSITIVE_LABELS[SensitiveCategory(s)]) for s in person.sensitive)
+        names = str(_l("、")).join(str(SENSITIVE_LABELS[SensitiveCategory(s)]) for s in person.sensitive)
         problems.append(("sensitive_consent",
                          _l("记录了敏感个人信息（%(names)s），缺少对敏感个人信息的单独同意及其日期", names=names)))
     if may_be_under_14(person, today) and not (person.guardian_consent and person.guardian_name.strip()
                                                and person.guardian_relation.strip()):
         problems.append(("guardian_consent", _l("服务对象未满十四周岁（或按出生年份可能未满），缺少监护人同意："
                                                 "请填写监护人姓名、与本人关系并确认监护人同意")))
+    # A consent is a fact that happened: it cannot be dated after today.
+    for name, day in (("consent_on", person.consent_on), ("sensitive_consent_on", person.sensitive_consent_on)):
+        if day is not None and day > today:
+            problems.append((name, _l("同意日期不能晚于今天")))
     return problems

@@ -69,3 +69,11 @@ def test_a_bad_phone_is_refused_and_a_good_one_normalized():
 def test_age_bands():
     assert str(age_band(make_person(), TODAY)) == "60–79岁"
     assert str(age_band(make_person(birth_year=2015, id_number=""), TODAY)) == "未满14岁"
+
+
+def test_a_consent_cannot_be_dated_in_the_future():
+    from datetime import timedelta
+
+    with pytest.raises(Refused) as error:
+        normalized(make_person(consent_on=TODAY + timedelta(days=1)), TODAY)
+    assert "同意日期不能晚于今天" in str(error.value)
