@@ -4,19 +4,22 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from flask import flash
-from wtforms import DecimalField
+from wtforms import DecimalField, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
 
 def show_domain_error(form, exc: DomainError) -> None:
-    """Put a service's refusal next to the field it concerns, or at the top of the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
-    else:
-        form.form_errors.append(exc.message)
+    """Put a service's refusal next to the field it concerns, or at the top of the form. A refusal that lists
+    several problems (`exc.problems`: (field, message) pairs) puts each one next to its own field."""
+    for name, message in getattr(exc, "problems", None) or [(exc.field, exc.message)]:
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(message)] if isinstance(field.errors, list) else [str(message)]
+        else:
+            form.form_errors.append(str(message))
 
 
 def run_form(form, action: Callable[[], object], done: str | None = None) -> bool:
@@ -47,3 +50,10 @@ class FiniteDecimalField(DecimalField):
         if self.data is not None and (not self.data.is_finite() or abs(self.data) >= Decimal("1e12")):
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (easier on a phone than a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

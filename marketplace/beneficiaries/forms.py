@@ -8,12 +8,12 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.forms import MultiCheckboxField
 
 from .people import CONSENT_METHOD_LABELS, GENDER_LABELS, SENSITIVE_LABELS, SERVICE_CATEGORY_LABELS, Person
 
@@ -43,9 +43,8 @@ class BeneficiaryForm(FlaskForm):
     community_code = SelectField(_l("所在社区"), choices=[], validate_choice=False,
                                  validators=[DataRequired(REQUIRED)])
     category = SelectField(_l("服务类别"), choices=_choices(SERVICE_CATEGORY_LABELS))
-    sensitive = SelectMultipleField(_l("敏感个人信息（如涉及，逐项勾选）"), choices=_choices(SENSITIVE_LABELS),
-                                    option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
-                                    description=_l("属于敏感个人信息，须另行取得本人（或监护人）的单独同意"))
+    sensitive = MultiCheckboxField(_l("敏感个人信息（如涉及，逐项勾选）"), choices=_choices(SENSITIVE_LABELS),
+                                   description=_l("属于敏感个人信息，须另行取得本人（或监护人）的单独同意"))
     notes = TextAreaField(_l("备注（可选）"), validators=[Optional(), Length(max=2000)],
                           description=_l("只写服务需要的信息"))
     consent_by = StringField(_l("同意人姓名"), validators=[Length(max=50)],

@@ -7,9 +7,8 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import User
 from marketplace.common import clock
 from marketplace.contracts.models import Contract
-from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import show_domain_error
+from marketplace.forms import run_form
 from marketplace.organizations.services import membership_of
 from marketplace.security import require
 
@@ -59,21 +58,6 @@ def _form(contract) -> BeneficiaryForm:
     return form
 
 
-def _act(form, action) -> bool:
-    """Validate, act, commit; a refusal rolls back and puts each problem next to its field."""
-    if not form.validate_on_submit():
-        return False
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        for field, message in getattr(exc, "problems", [(exc.field, exc.message)]):
-            show_domain_error(form, DomainError(str(message), field))
-        return False
-    db.session.commit()
-    return True
-
-
 @bp.get("/contract/<int:contract_id>")
 @login_required
 def index(contract_id):
@@ -90,7 +74,7 @@ def index(contract_id):
 def new(contract_id):
     contract = _gate(contract_id, policies.can_record)
     form = _form(contract)
-    if _act(form, lambda: services.add_record(contract, form.person(), by=current_user)):
+    if run_form(form, lambda: services.add_record(contract, form.person(), by=current_user)):
         flash(_("服务对象已登记（加密保存）"), "success")
         return redirect(url_for(".index", contract_id=contract.id))
     return render_template("beneficiaries/form.html", contract=contract, form=form, kept=None), \
@@ -107,7 +91,7 @@ def edit(record_id):
     if request.method == "GET":  # the form shows the sensitive fields and notes: a full view, audited
         form.fill(services.view_full(record, by=current_user, purpose="edit"))
         db.session.commit()
-    elif _act(form, lambda: services.update_record(record, form.person(kept), by=current_user)):
+    elif run_form(form, lambda: services.update_record(record, form.person(kept), by=current_user)):
         flash(_("已保存"), "success")
         return redirect(url_for(".index", contract_id=contract.id))
     return render_template("beneficiaries/form.html", contract=contract, form=form, kept=kept), \
@@ -135,7 +119,7 @@ def end(record_id, ending):
     """Withdrawn consent erases the person and keeps a tombstone; deletion removes an entry made in error."""
     record, contract = _record(record_id, policies.can_erase)
     form = ConfirmForm()
-    if _act(form, lambda: ENDINGS[ending](record, by=current_user)):
+    if run_form(form, lambda: ENDINGS[ending](record, by=current_user)):
         flash(_("个人信息已删除") if ending == "withdraw" else _("记录已删除"), "success")
         return redirect(url_for(".index", contract_id=contract.id))
     return render_template("beneficiaries/confirm.html", contract=contract, record=record, form=form, ending=ending)
@@ -152,7 +136,7 @@ def access(contract_id):
     form = AccessForm()
     form.user.choices = [(str(u.id), f"{u.name}（{u.email}）") for u in services.candidates(contract, role)]
     grantee = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
-    if _act(form, lambda: services.grant_access(contract, grantee, role, by=current_user,
+    if run_form(form, lambda: services.grant_access(contract, grantee, role, by=current_user,
                                                 membership=membership_of(grantee))):
         flash(_("已授予查看权限"), "success")
         return redirect(url_for(".access", contract_id=contract.id))

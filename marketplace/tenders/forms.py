@@ -15,15 +15,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace.common.clock import LOCAL_TZ
-from marketplace.forms import FiniteDecimalField
+from marketplace.forms import FiniteDecimalField, MultiCheckboxField
 
 from .models import COMPARISONS, INDICATOR_KIND_LABELS, METHOD_LABELS, TENDER_STATUS_LABELS, TenderStatus
 
@@ -39,11 +37,6 @@ def to_utc(local: datetime | None) -> datetime | None:
 
 def to_local_input(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def method_choices():
