@@ -137,19 +137,19 @@ def make_body():
     return factories.body
 
 
+def sign_in(client, user):
+    """Sign an existing user into the test client (second factor already satisfied); commits what the test built."""
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    return user
+
+
 @pytest.fixture
 def login_as(client, make_user):
     """Sign a fresh user of `role` into the test client (second factor already satisfied)."""
-
-    def login(role, **fields):
-        user = make_user(role, **fields)
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        return user
-
-    return login
+    return lambda role, **fields: sign_in(client, make_user(role, **fields))
 
 
 @pytest.fixture

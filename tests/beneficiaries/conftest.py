@@ -9,6 +9,7 @@ from marketplace.beneficiaries.models import AccessRole
 from marketplace.beneficiaries.people import Person
 from marketplace.extensions import db
 from marketplace.organizations.models import Membership, OrgRole
+from tests.conftest import sign_in as sign_in_client
 from tests.contracts.conftest import active_contract, awarded_tender, contract_parties  # noqa: F401 (fixtures)
 
 ELDER_ID, ELDER_PHONE = "110105195603141239", "13812345678"
@@ -53,11 +54,4 @@ def colleague(assigned, make_user):
 
 @pytest.fixture
 def sign_in(client):
-    def sign_in(user):
-        db.session.commit()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-        return user
-
-    return sign_in
+    return lambda user: sign_in_client(client, user)

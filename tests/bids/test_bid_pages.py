@@ -5,13 +5,8 @@ import re
 
 from marketplace.bids.models import Bid, BidStatus
 from marketplace.extensions import db
+from tests.conftest import sign_in
 from tests.organizations.conftest import manager_of
-
-
-def _sign_in(client, user):
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user.id), True
 
 
 def _form(tender, price="250000", key="form-key-1", **extra) -> dict:
@@ -24,7 +19,7 @@ def _form(tender, price="250000", key="form-key-1", **extra) -> dict:
 
 
 def test_an_ineligible_organization_sees_the_checklist_and_no_form(client, open_tender, make_org):
-    _sign_in(client, manager_of(make_org()))
+    sign_in(client, manager_of(make_org()))
     html = client.get(f"/bids/tender/{open_tender.id}").get_data(as_text=True)
     assert "能否投标" in html and "TPL-R1" in html and "要符合条件，还需要" in html
     assert 'name="price"' not in html
@@ -32,7 +27,7 @@ def test_an_ineligible_organization_sees_the_checklist_and_no_form(client, open_
 
 def test_save_a_draft_then_submit_once_even_when_posted_twice(client, open_tender, eligible_org):
     member = manager_of(eligible_org())
-    _sign_in(client, member)
+    sign_in(client, member)
     html = client.get(f"/bids/tender/{open_tender.id}").get_data(as_text=True)
     assert 'name="price"' in html and "王芳" in html  # the certified social worker is offered for the team
     response = client.post(f"/bids/tender/{open_tender.id}", data=_form(open_tender) | {"action": "save"})
@@ -51,7 +46,7 @@ def test_save_a_draft_then_submit_once_even_when_posted_twice(client, open_tende
 
 
 def test_a_refused_submission_keeps_what_was_typed(client, open_tender, eligible_org):
-    _sign_in(client, manager_of(eligible_org()))
+    sign_in(client, manager_of(eligible_org()))
     response = client.post(f"/bids/tender/{open_tender.id}", data=_form(open_tender, price="999999") | {
         "action": "submit"})
     html = response.get_data(as_text=True)
@@ -64,7 +59,7 @@ def test_the_receipt_and_the_draft_are_the_bidders_alone(client, open_tender, pl
     bid, _member = place_bid(open_tender)
     for other in (make_user("buyer", body_=open_tender.buyer), make_user("platform_admin"),
                   manager_of(eligible_org())):
-        _sign_in(client, other)
+        sign_in(client, other)
         assert client.get(f"/bids/{bid.id}/receipt").status_code == 403
         assert client.get(f"/bids/{bid.id}/receipt.json").status_code == 403
 
@@ -84,7 +79,7 @@ def test_a_failed_tender_is_re_tendered_in_one_click(client, market, opened_tend
 
     tender, _bids = opened_tender("250000")  # one bid where 磋商 needs two
     assert tender.status == TenderStatus.unsuccessful
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     html = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
     assert "有效投标 1 家，少于竞争性磋商要求的 2 家" in html and "重新招标" in html
     response = client.post(f"/tenders/{tender.id}/retender", data={})

@@ -63,10 +63,3 @@ def declare_and_score(member, points_by_bid: dict, *, submit=True):
     return member
 
 
-def sign_in(client, user):
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    return user
-

@@ -8,7 +8,8 @@ from marketplace.evaluation.models import AwardStatus, Challenge
 from marketplace.extensions import db
 from marketplace.regions.models import BodyKind
 from marketplace.tenders.models import TenderStatus
-from tests.evaluation.conftest import declare_and_score, non_price, score, sign_in
+from tests.conftest import sign_in
+from tests.evaluation.conftest import declare_and_score, non_price, score
 from tests.organizations.conftest import PDF, manager_of
 
 

@@ -6,15 +6,8 @@ from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.outcomes import evaluations, services
 from marketplace.outcomes.models import ReportStatus
+from tests.conftest import sign_in
 from tests.outcomes.conftest import accepted_evaluation, resident_of
-
-
-def sign_in(client, user):
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    return user
 
 
 def test_the_organization_saves_and_submits_a_report_and_the_buyer_returns_it(client, contract_parties):

@@ -10,26 +10,21 @@ from marketplace.extensions import db
 from marketplace.tenders import questions
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import Tender, TenderStatus
+from tests.conftest import sign_in
 from tests.organizations.conftest import manager_of
 
 
-def _sign_in(client, user):
-    db.session.commit()
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user.id), True
-
-
 def test_only_buyers_start_tenders(client, market, make_user):
-    _sign_in(client, make_user("org_member"))
+    sign_in(client, make_user("org_member"))
     assert client.get("/tenders/new").status_code == 403
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     html = client.get("/tenders/new").get_data(as_text=True)
     assert "A0401 居家和社区养老服务（剩余预算 ¥500,000.00）" in html
     assert "A1002" not in html and "A1003" not in html  # negative list; no budget line
 
 
 def test_the_new_tender_form_keeps_input_when_refused(client, market):
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     token = client.csrf_token("/tenders/new")
     response = client.post("/tenders/new", data={"csrf_token": token, "item_code": "A0401",
                                                   "title": "长者助餐服务项目", "budget": "600000"})
@@ -41,7 +36,7 @@ def test_the_new_tender_form_keeps_input_when_refused(client, market):
 
 def test_a_wizard_step_refusal_keeps_every_row(client, market):
     tender = tenders.create_tender(market["street"], "A0401", "", "100000", by=market["buyer"])
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     token = client.csrf_token(f"/tenders/{tender.id}/edit/scoring")
     rows = {"csrf_token": token}
     for i, (name, weight, price) in enumerate([("价格", "20", True), ("服务方案", "50", False), ("团队", "20", False)]):
@@ -61,14 +56,14 @@ def test_another_office_cannot_edit_a_draft(client, market, ready_tender, make_u
 
     tender = ready_tender()
     other = make_user("buyer", body_=make_body(BodyKind.street_office, "110101002", name="景山街道办事处"))
-    _sign_in(client, other)
+    sign_in(client, other)
     assert client.get(f"/tenders/{tender.id}/edit/basics").status_code == 404  # drafts are invisible to others
     assert client.get(f"/tenders/{tender.id}/publish").status_code == 404
 
 
 def test_publish_goes_through_a_confirm_page(client, market, ready_tender):
     tender = ready_tender()
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     page = client.get(f"/tenders/{tender.id}/publish").get_data(as_text=True)
     assert "确认发布" in page and "¥300,000.00" in page
     assert db.session.get(Tender, tender.id).status == TenderStatus.draft
@@ -82,7 +77,7 @@ def test_publish_goes_through_a_confirm_page(client, market, ready_tender):
 def test_an_organization_asks_over_http_and_sees_its_eligibility(client, market, open_tender, make_org, confirm_fact):
     org = make_org(name="东城区阳光社会工作服务中心")
     member = manager_of(org)
-    _sign_in(client, member)
+    sign_in(client, member)
     page = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert "能否投标" in page and "SD-R1" in page and "TPL-R1" in page
     token = client.csrf_token(f"/tenders/{open_tender.id}")
@@ -99,7 +94,7 @@ def test_the_buyer_answers_and_amends_over_http(client, market, open_tender, mak
     from marketplace.organizations.services import membership_of
 
     question = questions.ask(open_tender, "请问是否接受联合体投标？", by=member, membership=membership_of(member))
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     token = client.csrf_token(f"/tenders/{open_tender.id}")
     client.post(f"/tenders/{open_tender.id}/questions/{question.id}/answer",
                 data={"csrf_token": token, "answer": "不接受联合体投标"})
@@ -161,10 +156,10 @@ def _row(html: str, code: str) -> str:
 def test_the_checklist_on_the_tender_page_follows_the_organization(client, market, open_tender, make_org):
     from marketplace.organizations.models import OrgType
 
-    _sign_in(client, manager_of(make_org(org_type=OrgType.social_service)))
+    sign_in(client, manager_of(make_org(org_type=OrgType.social_service)))
     html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert "status-verified" in _row(html, "SD-R1")  # a 民办非企业单位 is a registered type SD-R1 accepts
-    _sign_in(client, manager_of(make_org(status="pending")))
+    sign_in(client, manager_of(make_org(status="pending")))
     html = client.get(f"/tenders/{open_tender.id}").get_data(as_text=True)
     assert "目前不符合，不能投标" in html and "尚未通过" in html
 
@@ -198,7 +193,7 @@ def test_documents_are_uploaded_in_the_wizard_and_downloaded_by_anyone(client, m
     from tests.organizations.conftest import PDF
 
     tender = ready_tender()
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     token = client.csrf_token(f"/tenders/{tender.id}/edit/documents")
     response = client.post(f"/tenders/{tender.id}/edit/documents", data={
         "csrf_token": token, "title": "采购需求书", "stay": "1",
@@ -244,7 +239,7 @@ def test_huge_ids_are_not_found(client, path):
 
 def test_an_indicator_target_of_zero_is_a_value_and_infinity_is_not(client, market):
     tender = tenders.create_tender(market["street"], "A0401", "", "100000", by=market["buyer"])
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     token = client.csrf_token(f"/tenders/{tender.id}/edit/indicators")
     row = {"csrf_token": token, "rows-0-kind": "output_cost", "rows-0-name": "超支金额", "rows-0-comparison": "<=",
            "rows-0-unit": "元"}
@@ -263,7 +258,7 @@ def test_a_cancelled_draft_stays_private(client, market, ready_tender):
 
 def test_the_buyer_workspace_catches_up(client, market, open_tender):
     clock.freeze(open_tender.deadline_at + timedelta(minutes=1))
-    _sign_in(client, market["buyer"])
+    sign_in(client, market["buyer"])
     html = client.get("/tenders/mine").get_data(as_text=True)
     assert "废标" in html  # no bids by the deadline: unsuccessful, not still 招标中
 
