@@ -51,3 +51,8 @@ def can_set_terms(user, contract) -> bool:
     """Indicator weights and rules are settled before the buyer signs."""
     return (is_buyer_staff(user, contract) and contract.status == ContractStatus.awaiting_signatures
             and contract.buyer_signed_at is None)
+
+
+def can_see_proposal(user, contract) -> bool:
+    """The winning proposal may name people: the two parties read it; the public reads the contract terms."""
+    return signing_side(user, contract) is not None

@@ -50,6 +50,7 @@ def show(contract_id):
                            can_amend=policies.can_amend(current_user, contract),
                            can_end=policies.can_end(current_user, contract),
                            can_set_terms=policies.can_set_terms(current_user, contract),
+                           can_see_proposal=policies.can_see_proposal(current_user, contract),
                            amendment_changes=services.amendment_changes, **_outcomes(contract))
 
 

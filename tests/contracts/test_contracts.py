@@ -193,3 +193,13 @@ def test_the_milestone_set_follows_the_setting(awarded_tender):
     assert dues == sorted(dues) and dues[-1] == contract.ends_on
     with pytest.raises(DomainError):
         set_setting("contract.tranches", "100", by=None, valid_from=date(2026, 1, 1))
+
+
+def test_the_winning_proposal_is_for_the_parties_only(client, contract_parties):
+    from tests.conftest import sign_in
+
+    contract = contract_parties["contract"]
+    db.session.commit()
+    assert "中标方案摘要" not in client.get(f"/contracts/{contract.id}").get_data(as_text=True)
+    sign_in(client, contract_parties["member"])
+    assert "中标方案摘要" in client.get(f"/contracts/{contract.id}").get_data(as_text=True)
