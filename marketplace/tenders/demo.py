@@ -75,6 +75,11 @@ EXAMPLES = {
             [(IndicatorKind.output_quantity, "社区议事会议", "24", "场"),
              (IndicatorKind.output_quantity, "大型社区活动", "7", "场")],
             "（上海市长宁区北新泾街道）"),
+    "T20": ("A1002", "【演示】东华门街道“幸福社区与你‘益’起来”社区自治项目", "260000", Method.consultation, 12,
+            "社区自治项目培育\n老旧小区治理议事\n社工节主题活动",
+            [(IndicatorKind.output_quantity, "培育社区自治项目", "9", "个"),
+             (IndicatorKind.output_quantity, "居民议事会议", "12", "场")],
+            "（南京市鼓楼区凤凰街道）"),
     "T13": ("A1003", "【演示】东城区 2026 年司法社会工作项目", "2215000", Method.open, 12,
             "社区矫正对象教育帮扶\n刑满释放人员安置帮教\n最低服务工时 39,192 小时",
             [(IndicatorKind.output_quantity, "服务工时", "39192", "小时"),
@@ -124,6 +129,12 @@ def load(street_office, district_bureau, buyer, district_buyer) -> None:
     # evaluation: two demo agencies bid (sealed), the deadline passed and the bids were opened
     tender = published("T16", street_office, buyer, now - timedelta(days=20), deadline_days=12)
     for email, price, days_ago in [("org@demo.zhengshe.cn", "182000", 15), ("org2@demo.zhengshe.cn", "176500", 12)]:
+        demo_bid(tender, email, price, now - timedelta(days=days_ago))
+    services.catch_up(tender, now)
+
+    # evaluation: bids opened three days ago, the buyer still has to form the panel
+    tender = published("T20", street_office, buyer, now - timedelta(days=15), deadline_days=12)
+    for email, price, days_ago in [("org@demo.zhengshe.cn", "251000", 10), ("org2@demo.zhengshe.cn", "248500", 8)]:
         demo_bid(tender, email, price, now - timedelta(days=days_ago))
     services.catch_up(tender, now)
 
