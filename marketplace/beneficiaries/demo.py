@@ -1,4 +1,5 @@
-"""Demo beneficiaries for one contract: the organization's manager and the buyer's officer assigned, three people
+"""Demo beneficiaries for one contract: the organization's social worker (assigned by its manager) and the buyer's
+case officer (appointed by a colleague) see the records; three people
 (an elder with a separate consent for health information, a child with the guardian's consent, one who withdrew).
 Invented names and numbers; the ID numbers carry valid check digits so the masks look real."""
 
@@ -14,11 +15,11 @@ from .models import AccessRole
 from .people import Person
 
 
-def load(contract, *, manager, officer) -> int:
+def load(contract, *, manager, worker, officer, colleague) -> int:
     """Call with the clock set inside the contract's term; returns the number of records made."""
-    membership = db.session.execute(select(Membership).where(Membership.user_id == manager.id)).scalar_one_or_none()
-    services.grant_access(contract, manager, AccessRole.org_staff, by=manager, membership=membership)
-    services.grant_access(contract, officer, AccessRole.case_officer, by=officer, membership=None)
+    membership = db.session.execute(select(Membership).where(Membership.user_id == worker.id)).scalar_one_or_none()
+    services.grant_access(contract, worker, AccessRole.org_staff, by=manager, membership=membership)
+    services.grant_access(contract, officer, AccessRole.case_officer, by=colleague, membership=None)
     community = services.community_choices(contract)[0].code
     consent = {"consent_on": date(contract.starts_on.year, contract.starts_on.month, 1), "consent_method": "written"}
     people = [
@@ -30,6 +31,6 @@ def load(contract, *, manager, officer) -> int:
         Person(name="王建国", gender="male", birth_year=1958, phone="13933334444", community_code=community,
                category="casework", consent_by="王建国", **consent),
     ]
-    records = [services.add_record(contract, person, by=manager) for person in people]
-    services.withdraw_consent(records[-1], by=manager)
+    records = [services.add_record(contract, person, by=worker) for person in people]
+    services.withdraw_consent(records[-1], by=worker)
     return len(records)

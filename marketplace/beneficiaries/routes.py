@@ -134,7 +134,8 @@ def access(contract_id):
     role = AccessRole.org_staff if policies.can_manage_staff_access(current_user, contract, membership) \
         else AccessRole.case_officer
     form = AccessForm()
-    form.user.choices = [(str(u.id), f"{u.name}（{u.email}）") for u in services.candidates(contract, role)]
+    form.user.choices = [(str(u.id), f"{u.name}（{u.email}）")
+                         for u in services.candidates(contract, role, by=current_user)]
     grantee = db.session.get(User, int(form.user.data)) if (form.user.data or "").isdigit() else None
     if run_form(form, lambda: services.grant_access(contract, grantee, role, by=current_user,
                                                 membership=membership_of(grantee))):

@@ -50,12 +50,15 @@ def access_list(contract) -> list[BeneficiaryAccess]:
 
 
 def grant_access(contract, user, role: AccessRole, *, by, membership) -> BeneficiaryAccess:
-    """Assign a named person. A new case officer replaces the previous one (one at a time, a unique index)."""
+    """Assign a named person. A new case officer replaces the previous one (one at a time, a unique index).
+    Nobody grants themselves: access to people's records always takes a second person (four eyes)."""
     from .policies import may_hold
 
     if user is None or not may_hold(user, contract, role, membership):
         raise DomainError(_("只能指定本机构的工作人员") if role == AccessRole.org_staff
                           else _("只能指定本购买主体的工作人员担任经办人"), field="user")
+    if user.id == by.id:
+        raise DomainError(_("不能为自己授权，请由另一位负责人授予"), field="user")
     if access_of(user, contract) is not None:
         raise DomainError(_("此人已有查看权限"), field="user")
     now = clock.now()
@@ -73,8 +76,9 @@ def grant_access(contract, user, role: AccessRole, *, by, membership) -> Benefic
     return access
 
 
-def candidates(contract, role: AccessRole) -> list:
-    """Whom a manager may pick: the organization's staff, or the buyer's staff for the case officer."""
+def candidates(contract, role: AccessRole, *, by) -> list:
+    """Whom a manager may pick: the organization's staff, or the buyer's staff for the case officer; never
+    the manager themself."""
     from marketplace.accounts.models import Role, User
     from marketplace.organizations.models import Membership
 
@@ -83,7 +87,7 @@ def candidates(contract, role: AccessRole) -> list:
             Membership.organization_id == contract.organization_id, User.role == Role.org_member)
     else:
         query = select(User).where(User.role == Role.buyer, User.body_id == contract.buyer_id)
-    return db.session.execute(query.order_by(User.name, User.id)).scalars().all()
+    return db.session.execute(query.where(User.id != by.id).order_by(User.name, User.id)).scalars().all()
 
 
 def revoke_access(access: BeneficiaryAccess, *, by) -> None:

@@ -14,7 +14,7 @@ from marketplace.common import clock
 from marketplace.evaluation import awards, queries
 from marketplace.evaluation import services as evaluation
 from marketplace.extensions import db
-from marketplace.organizations.models import Membership
+from marketplace.organizations.models import Membership, OrgRole
 from marketplace.tenders import demo as tenders_demo
 from marketplace.tenders import services as tenders
 
@@ -109,7 +109,8 @@ def _deliver(buyer) -> None:
         services.end(completed, True, "三个节点均已完成并通过评价，合同履行完毕", by=buyer)
     active = contracts["active"]
     with clock.frozen(clock.local_midnight(active.starts_on) + timedelta(days=5, hours=10)):
-        beneficiaries_demo.load(active, manager=_member(active), officer=buyer)
+        beneficiaries_demo.load(active, manager=_member(active), worker=find_user("social@demo.zhengshe.cn"),
+                                officer=buyer, colleague=find_user("buyer2@demo.zhengshe.cn"))
     db.session.flush()
 
 
@@ -137,7 +138,8 @@ def _residents(contract) -> list:
 
 def _member(contract):
     return db.session.execute(select(Membership).where(
-        Membership.organization_id == contract.organization_id)).scalars().first().user
+        Membership.organization_id == contract.organization_id, Membership.role == OrgRole.manager)
+        .order_by(Membership.id)).scalars().first().user
 
 
 def _evaluate(tender, buyer, start: datetime) -> None:

@@ -48,13 +48,17 @@ AGENCIES = [
 ]
 
 
+# Staff who are members but not managers: whoever serves a contract's people is granted access by a manager.
+STAFF = {"北京市东城区【演示】阳光社会工作服务中心": "social@demo.zhengshe.cn"}
+
+
 def load(registrar: User, admin: User, members: dict[str, User]) -> None:
     path = Path(current_app.config["DEMO_DATA_DIR"]) / "organizations" / SAMPLE
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             _real(row, registrar, admin)
     for name, region_code, grade, state, manager in AGENCIES:
-        _agency(name, region_code, grade, state, registrar, members.get(manager))
+        _agency(name, region_code, grade, state, registrar, members.get(manager), members.get(STAFF.get(name)))
 
 
 def _values(name: str, code: str, org_type: OrgType, authority: str, registered_on: date, address: str) -> dict:
@@ -80,7 +84,7 @@ def _real(row: dict, registrar: User, admin: User) -> None:
     services.decide(org, OrgAction.verify, by=reviewer)
 
 
-def _agency(name, region_code, grade, state, registrar: User, member: User) -> None:
+def _agency(name, region_code, grade, state, registrar: User, member: User, staff: User | None) -> None:
     code = demo_code("52", "110101", name)
     values = _values(name, code, OrgType.social_service, "北京市东城区民政局", date(2015, 4, 20),
                      "【演示】北京市东城区演示路 1 号")
@@ -95,6 +99,8 @@ def _agency(name, region_code, grade, state, registrar: User, member: User) -> N
     manager = member if state == "verified" else None
     if manager is not None:
         db.session.add(Membership(organization=org, user_id=manager.id, role=OrgRole.manager, joined_at=clock.now()))
+        if staff is not None:
+            db.session.add(Membership(organization=org, user_id=staff.id, role=OrgRole.member, joined_at=clock.now()))
         db.session.flush()
         _facts(org, grade, registrar, manager)
     if state == "abnormal":
@@ -131,5 +137,5 @@ def _facts(org, grade, registrar: User, manager: User) -> None:
 
 def demo_users() -> tuple[User, User, dict[str, User]]:
     find = {u.email: u for u in db.session.execute(select(User)).scalars()}
-    managers = {email: find[email] for *_rest, email in AGENCIES if email}
-    return find["registrar@demo.zhengshe.cn"], find["admin@demo.zhengshe.cn"], managers
+    members = {email: find[email] for email in [*(a[-1] for a in AGENCIES if a[-1]), *STAFF.values()]}
+    return find["registrar@demo.zhengshe.cn"], find["admin@demo.zhengshe.cn"], members

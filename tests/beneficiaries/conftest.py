@@ -7,6 +7,7 @@ import pytest
 from marketplace.beneficiaries import services
 from marketplace.beneficiaries.models import AccessRole
 from marketplace.beneficiaries.people import Person
+from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.organizations.models import Membership, OrgRole
 from tests.conftest import sign_in as sign_in_client
@@ -25,14 +26,19 @@ def make_person(**fields) -> Person:
 
 
 @pytest.fixture
-def assigned(contract_parties):  # noqa: F811
-    """The organization's manager as its assigned staff, the buyer's officer as case officer."""
+def assigned(contract_parties, make_user):  # noqa: F811
+    """The organization's manager as its assigned staff (granted by a second manager), the buyer's officer as
+    case officer (appointed by a colleague): nobody grants themselves."""
     contract, member, buyer = contract_parties["contract"], contract_parties["member"], contract_parties["buyer"]
-    services.grant_access(contract, member, AccessRole.org_staff, by=member,
+    lead = make_user("org_member", name="第二负责人")
+    db.session.add(Membership(organization_id=contract.organization_id, user_id=lead.id, role=OrgRole.manager,
+                              joined_at=clock.now()))
+    colleague = make_user("buyer", body_=contract.buyer, name="同事")
+    services.grant_access(contract, member, AccessRole.org_staff, by=lead,
                           membership=db.session.query(Membership).filter_by(user_id=member.id).one())
-    services.grant_access(contract, buyer, AccessRole.case_officer, by=buyer, membership=None)
+    services.grant_access(contract, buyer, AccessRole.case_officer, by=colleague, membership=None)
     db.session.flush()
-    return {"contract": contract, "staff": member, "officer": buyer}
+    return {"contract": contract, "staff": member, "officer": buyer, "lead": lead, "colleague": colleague}
 
 
 @pytest.fixture

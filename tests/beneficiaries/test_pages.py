@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from marketplace.audit.models import AuditEvent
 from marketplace.beneficiaries import services
 from marketplace.beneficiaries.models import AccessRole
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from tests.beneficiaries.conftest import ELDER_ID, ELDER_PHONE
 
@@ -177,3 +178,19 @@ def test_consent_is_withdrawn_even_after_the_contract_ended(client, sign_in, ass
     assert response.status_code == 302
     db.session.expire_all()
     assert services.get_record(elder.id).withdrawn_at is not None and services.get_record(elder.id).payload is None
+
+
+def test_nobody_grants_themselves_access(client, sign_in, contract_parties):
+    """Four eyes: the manager and the buyer's staff cannot put themselves on the access list, on the page or in
+    the service; a colleague must."""
+    contract, member, buyer = contract_parties["contract"], contract_parties["member"], contract_parties["buyer"]
+    sign_in(member)
+    page = client.get(f"/beneficiaries/contract/{contract.id}/access").get_data(as_text=True)
+    assert f"（{member.email}）" not in page  # not offered in the picker
+    response = client.post(f"/beneficiaries/contract/{contract.id}/access", data={"user": member.id})
+    assert response.status_code == 400 and services.access_of(member, contract) is None
+    sign_in(buyer)
+    response = client.post(f"/beneficiaries/contract/{contract.id}/access", data={"user": buyer.id})
+    assert response.status_code == 400 and services.access_of(buyer, contract) is None
+    with pytest.raises(DomainError, match="不能为自己授权"):
+        services.grant_access(contract, buyer, AccessRole.case_officer, by=buyer, membership=None)

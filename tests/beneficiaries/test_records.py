@@ -166,10 +166,16 @@ def test_staff_who_leave_the_organization_lose_access(assigned):
     assert not policies.can_see_records(staff, contract, access, None)
 
 
-def test_the_demo_data_meets_the_rules(contract_parties):
+def test_the_demo_data_meets_the_rules(contract_parties, make_user):
     from marketplace.beneficiaries import demo
+    from marketplace.organizations.models import Membership, OrgRole
 
     contract = contract_parties["contract"]
-    assert demo.load(contract, manager=contract_parties["member"], officer=contract_parties["buyer"]) == 3
+    worker = make_user("org_member")
+    db.session.add(Membership(organization_id=contract.organization_id, user_id=worker.id, role=OrgRole.member,
+                              joined_at=clock.now()))
+    db.session.flush()
+    assert demo.load(contract, manager=contract_parties["member"], worker=worker, officer=contract_parties["buyer"],
+                     colleague=make_user("buyer", body_=contract.buyer)) == 3
     counts = services.aggregates(contract, clock.today())
     assert (counts["total"], counts["withdrawn"]) == (2, 1)
