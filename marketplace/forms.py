@@ -1,12 +1,14 @@
 """Helpers shared by every domain's forms and routes."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import flash
+from flask import flash, request
 from wtforms import DecimalField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from marketplace.common import files
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 
@@ -20,6 +22,41 @@ def show_domain_error(form, exc: DomainError) -> None:
             field.errors = [*field.errors, str(message)] if isinstance(field.errors, list) else [str(message)]
         else:
             form.form_errors.append(str(message))
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    token: str
+    name: str
+    content: bytes
+    tag: str = ""  # what the user said the file is (an evidence kind), kept with it
+
+
+def kept_uploads(files_field, tokens_field, clear_field, *, tag: str = "", **checks) -> tuple[list[KeptFile],
+                                                                                                list[DomainError]]:
+    """Files chosen now plus those kept from an earlier attempt, so correcting another field never means
+    choosing the files again. Each acceptable new file is stashed and its token written to `tokens_field`
+    (a hidden field); a file that fails its checks comes back as an error for its field."""
+    entries = [] if clear_field.data else (tokens_field.data or "").split(",")
+    clear_field.data = False
+    kept = []
+    for entry in entries:
+        entry_tag, _sep, token = entry.rpartition(":")
+        if stashed := files.unstash(token):
+            kept.append(KeptFile(token, *stashed, entry_tag))
+    errors = []
+    for upload in request.files.getlist(files_field.name):
+        if not upload or not upload.filename:
+            continue
+        content = upload.read()
+        try:
+            token = files.stash(upload.filename, content, field=files_field.name, **checks)
+        except DomainError as exc:
+            errors.append(exc)
+        else:
+            kept.append(KeptFile(token, upload.filename, content, tag))
+    tokens_field.data = ",".join(f"{k.tag}:{k.token}" if k.tag else k.token for k in kept)
+    return kept, errors
 
 
 def run_form(form, action: Callable[[], object], done: str | None = None) -> bool:

@@ -11,7 +11,7 @@ from marketplace.common import clock, files
 from marketplace.common.states import allowed_actions
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import run_form, show_domain_error
+from marketplace.forms import kept_uploads, run_form, show_domain_error
 from marketplace.pagination import paginate
 from marketplace.regions.services import region_by_code
 from marketplace.security import require
@@ -76,10 +76,10 @@ def new():
         if current_user.verified_community is not None:
             form.community.data = current_user.verified_community.code
         return render_template("needs/new.html", form=form, kept=[])
-    photos, photo_errors = _kept_photos(form)
+    photos, photo_errors = kept_uploads(form.photos, form.photo_tokens, form.clear_photos, images_only=True)
     if form.validate() and not photo_errors:
         try:
-            need = services.submit_need(_values(form), [content for _token, content in photos], by=current_user)
+            need = services.submit_need(_values(form), [(p.name, p.content) for p in photos], by=current_user)
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -89,7 +89,7 @@ def new():
             return redirect(url_for("needs.show", need_id=need.id))
     for exc in photo_errors:
         show_domain_error(form, exc)
-    return render_template("needs/new.html", form=form, kept=[name for _token, (name, _c) in photos]), 400
+    return render_template("needs/new.html", form=form, kept=[p.name for p in photos]), 400
 
 
 def _need_form() -> NeedForm:
@@ -97,25 +97,6 @@ def _need_form() -> NeedForm:
     form.community.choices = [("", _("请选择社区")), *queries.community_choices()]
     form.item_code.choices = [("", _("请选择类别")), *catalog.item_choices(clock.today().year)]
     return form
-
-
-def _kept_photos(form) -> tuple[list, list[DomainError]]:
-    """Photos chosen now plus those kept from an earlier attempt, so a correction never means re-choosing them."""
-    tokens = [] if form.clear_photos.data else (form.photo_tokens.data or "").split(",")
-    form.clear_photos.data = False
-    kept = [(token, stashed) for token in tokens if (stashed := files.unstash(token))]
-    errors = []
-    for upload in request.files.getlist(form.photos.name):
-        if not upload or not upload.filename:
-            continue
-        content = upload.read()
-        try:
-            kept.append((files.stash(upload.filename, content, field="photos", images_only=True),
-                         (upload.filename, content)))
-        except DomainError as exc:
-            errors.append(exc)
-    form.photo_tokens.data = ",".join(token for token, _stashed in kept)
-    return kept, errors
 
 
 def _values(form) -> dict:

@@ -4,10 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -40,6 +42,8 @@ class ReportForm(FlaskForm):
     evidence_kind = SelectField(_l("材料类型"), choices=[(k.value, label) for k, label in EVIDENCE_KIND_LABELS.items()])
     evidence = MultipleFileField(_l("佐证材料（活动照片、签到表；PDF、JPG 或 PNG）"),
                                  render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+    evidence_tokens = HiddenField()  # files received on an attempt that failed, kept for the next one
+    clear_evidence = BooleanField(_l("不要已选择的材料，重新选择"))
 
 
 def report_form(indicators, *, data=None) -> ReportForm:

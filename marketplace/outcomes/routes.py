@@ -9,7 +9,7 @@ from marketplace.common import clock, files
 from marketplace.contracts.models import MILESTONE_KIND_LABELS
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forms import run_form, show_domain_error
+from marketplace.forms import kept_uploads, run_form, show_domain_error
 from marketplace.organizations.services import membership_of
 from marketplace.security import require
 
@@ -63,13 +63,16 @@ def edit_report(milestone_id):
     report = services.report_of(milestone)
     require(policies.can_write_report(current_user, milestone.contract, membership_of(current_user), report))
     indicators = milestone.contract.indicators
+    kept, upload_errors = [], []
     if request.method == "GET":
         form = report_form(indicators, data=_report_data(report))
     else:
         form = report_form(indicators)  # Flask-WTF reads the posted fields and files
-        if form.validate():
+        kept, upload_errors = kept_uploads(form.evidence, form.evidence_tokens, form.clear_evidence,
+                                           tag=form.evidence_kind.data)
+        if form.validate() and not upload_errors:
             try:
-                report = services.save_draft(milestone, _values(form, indicators), _uploads(form), by=current_user)
+                report = services.save_draft(milestone, _values(form, indicators), _evidence(kept), by=current_user)
                 if request.form.get("action") == "submit":
                     services.submit_report(report, by=current_user)
             except DomainError as exc:
@@ -80,8 +83,11 @@ def edit_report(milestone_id):
                 flash(_("报告已提交，等待采购人审核") if request.form.get("action") == "submit" else _("草稿已保存"),
                       "success")
                 return redirect(url_for("outcomes.report", milestone_id=milestone.id))
+        for exc in upload_errors:
+            show_domain_error(form, exc)
     return render_template("outcomes/edit.html", form=form, milestone=milestone, report=report,
-                           indicators=indicators, today=clock.today()), 400 if form.errors else 200
+                           indicators=indicators, today=clock.today(), kept=[k.name for k in kept]), \
+        400 if form.errors or form.form_errors else 200
 
 
 def _report_data(report) -> dict:
@@ -105,10 +111,9 @@ def _values(form, indicators) -> dict:
     }
 
 
-def _uploads(form) -> list:
-    kind = EvidenceKind(form.evidence_kind.data)
-    return [(kind, upload.filename, upload.read()) for upload in request.files.getlist(form.evidence.name)
-            if upload and upload.filename]
+def _evidence(kept) -> list:
+    kinds = {k.value: k for k in EvidenceKind}
+    return [(kinds[k.tag], k.name, k.content) for k in kept if k.tag in kinds]
 
 
 @bp.get("/milestones/<int:milestone_id>/report")

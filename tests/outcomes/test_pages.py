@@ -1,5 +1,6 @@
 """The outcome pages: the organization's report form, the buyer's review, a resident's rating, the public page."""
 
+import re
 from datetime import timedelta
 
 from marketplace.common import clock
@@ -94,3 +95,29 @@ def test_the_scores_macro_for_the_contract_page(contract_parties):
     html = render_template_string('{% from "outcomes/_scores.html" import scores %}{{ scores(outcome_rows) }}',
                                   **services.public_context(contract_parties["contract"]))
     assert "0.70 × 100.00 + 0.30 × 100.00 = 100.00" in html and "可支付" in html and "暂定" in html
+
+
+def test_evidence_chosen_before_a_mistake_is_kept_for_the_correction(client, contract_parties):
+    """A wrong figure must not cost the organization its photos: the re-shown form says which files it already
+    has, and the corrected post stores them without choosing them again."""
+    import io
+
+    from tests.outcomes.test_reports import PNG
+
+    contract = contract_parties["contract"]
+    milestone, indicator = contract.milestones[0], contract.indicators[0]
+    sign_in(client, contract_parties["member"])
+    url = f"/outcomes/milestones/{milestone.id}/report/edit"
+    form = {"csrf_token": client.csrf_token(url), f"actual_{indicator.id}": "-5", "narrative": "长者食堂每日运营",
+            "evidence_kind": "sign_in_sheet", "action": "save"}
+    response = client.post(url, data=form | {"evidence": (io.BytesIO(PNG), "签到表.png")},
+                           content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "签到表.png" in html and "长者食堂每日运营" in html
+    assert services.report_of(milestone) is None  # nothing saved half-way
+    token = re.search(r'name="evidence_tokens" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(url, data=form | {f"actual_{indicator.id}": "18000", "evidence_tokens": token},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    evidence = services.report_of(milestone).evidence
+    assert [(e.original_name, e.kind.value) for e in evidence] == [("签到表.png", "sign_in_sheet")]
