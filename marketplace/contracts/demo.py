@@ -60,13 +60,19 @@ COMMENTS = ["社工每周都来，老人很认可", "活动安排得好", None, 
             "孩子们很喜欢", None, "材料公示清楚", None]
 
 
+DEMO_QUORUM = 10  # the seeded evaluation.rating_quorum
+MARKS = [Decimal("86"), Decimal("82"), Decimal("88")]  # the expert's mark per stage; the buyer's is 4 lower
+
+
 def _deliver(buyer) -> None:
-    """Reports, ratings, scores and beneficiary records on the demo contracts: the completed one has closed
-    evaluations (one above the quorum, one below it: 暂定), the active one a report returned and resubmitted,
-    an evaluation open for rating, and its beneficiary records."""
+    """Reports, ratings, reviewers' marks, scores and beneficiary records on the demo contracts: the completed
+    one has closed evaluations (one above the quorum, one below it: lengthened once, then 暂定), the active one a
+    report returned and resubmitted, an evaluation open for rating with an expert still to mark, and its
+    beneficiary records."""
     from marketplace.beneficiaries import demo as beneficiaries_demo
     from marketplace.outcomes import evaluations
     from marketplace.outcomes import services as outcomes
+    from marketplace.outcomes.models import ReviewerKind
 
     contracts = {("completed" if c.tender.demo_source.startswith("tender_examples.csv T08") else c.status.value): c
                  for c in db.session.execute(select(Contract)).scalars()}
@@ -77,8 +83,10 @@ def _deliver(buyer) -> None:
         member = _member(contract)
         for position, raters, close in stages:
             milestone = contract.milestones[position]
-            # Closed stages lie well in the past; the open one is recent, so its rating window is still open.
-            at = (min(clock.local_midnight(milestone.due_on) + timedelta(days=3, hours=10), now - timedelta(days=40))
+            # Closed stages lie well in the past; the open one is recent, so its rating window is still open. A
+            # stage below the quorum has its window lengthened once before it is scored, so it starts earlier.
+            lead = timedelta(days=40 if raters >= DEMO_QUORUM else 75)
+            at = (min(clock.local_midnight(milestone.due_on) + timedelta(days=3, hours=10), now - lead)
                   if close else now - timedelta(days=6))
             with clock.frozen(at):
                 values = {"actuals": {i.id: i.target * Decimal("0.95") for i in contract.indicators},
@@ -98,12 +106,21 @@ def _deliver(buyer) -> None:
                 at = at + timedelta(days=2)
             with clock.frozen(at + timedelta(days=1)):
                 evaluation = outcomes.accept_report(report, by=buyer)
+            with clock.frozen(at + timedelta(days=1, hours=2)):
+                expert = find_user(EVALUATORS[position % len(EVALUATORS)])
+                evaluations.invite_reviewer(evaluation, expert, ReviewerKind.expert, by=buyer)
             for n, user in enumerate(residents[:raters]):
                 with clock.frozen(at + timedelta(days=2, hours=n)):
                     evaluations.rate(evaluation, STARS[n], COMMENTS[n], by=user)
             if close:
-                with clock.frozen(evaluation.rating_ends_at + timedelta(hours=1)):
-                    evaluations.close_evaluation(evaluation)
+                with clock.frozen(at + timedelta(days=5)):
+                    evaluations.mark(evaluation, MARKS[position], "【演示】查阅台账和签到表，抽访 8 位服务对象", True,
+                                     by=expert)
+                    evaluations.mark(evaluation, MARKS[position] - 4, "【演示】街道实地查看两次集中服务", True,
+                                     by=buyer)
+                while not evaluation.closed:  # below the quorum the window is lengthened once first
+                    with clock.frozen(evaluation.rating_ends_at + timedelta(hours=1)):
+                        evaluations.close_evaluation(evaluation)
     completed = contracts["completed"]
     with clock.frozen(evaluation_end(completed) + timedelta(days=5)):
         services.end(completed, True, "三个节点均已完成并通过评价，合同履行完毕", by=buyer)

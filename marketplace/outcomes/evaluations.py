@@ -1,11 +1,16 @@
-"""Milestone evaluations: G from the indicators (adjustable by the buyer with a reason), residents' ratings under
-a per-contract pseudonym, and the close that freezes w, R, G and the final score and may make a tranche payable.
+"""Milestone evaluations: G from the indicators and the reviewers' marks (the buyer, invited experts and
+third-party evaluators), residents' ratings under a per-contract pseudonym, and the close that freezes w, R, G and
+the final score and may make a tranche payable.
 
 Choices (DESIGN §5 leaves them open):
-- Below the quorum the formula is unchanged — final = w·R + (1−w)·G — and the score is marked provisional; the
-  pass decision uses it all the same, so a tranche never waits on a second vote nobody schedules.
+- G = (1 − m)·I + m·M: I from the indicators, M the mean of the reviewers' marks, m a setting (0.50); with no
+  mark G = I. Marks are published with their kind and reasoning, never the reviewer's name.
+- A window that ends below the quorum is lengthened once (setting `evaluation.rating_extensions`) before it is
+  scored, so a stage is not failed because residents had not heard of it yet. After that, below the quorum the
+  formula is unchanged — final = w·R + (1−w)·G — and the score is marked provisional; the pass decision uses it
+  all the same, so a tranche never waits on a vote nobody schedules.
 - With no rating at all R = 0: residents carry at least 70% of the score and nobody vouched for the work.
-- w, the quorum and the pass score are the settings in force on the (Beijing) day the window closed, whenever
+- w, m, the quorum and the pass score are the settings in force on the (Beijing) day the window closed, whenever
   the close actually runs, so a late job tick cannot change the result.
 - While the window is open only the number of ratings is public; the ratings and R are published at the close,
   so early ratings do not steer later ones.
@@ -14,21 +19,34 @@ Choices (DESIGN §5 leaves them open):
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts.models import Role
 from marketplace.audit import services as audit
 from marketplace.common import clock
 from marketplace.common.states import transition
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.notifications.services import notify
 from marketplace.settings.services import get_setting
 
 from . import policies, scoring
-from .models import EVALUATION_TRANSITIONS, Evaluation, EvaluationAction, EvaluationStatus, Pseudonym, Rating
+from .models import (
+    EVALUATION_TRANSITIONS,
+    REVIEWER_KIND_LABELS,
+    Evaluation,
+    EvaluationAction,
+    EvaluationStatus,
+    Pseudonym,
+    Rating,
+    ReviewerKind,
+    ReviewerMark,
+)
 
 
 def evaluation_of(milestone: Milestone) -> Evaluation | None:
@@ -63,27 +81,84 @@ def open_evaluation(report, *, by) -> Evaluation:
     return evaluation
 
 
-def adjust_g(evaluation: Evaluation, raw_value, reason: str, *, by) -> Evaluation:
-    """The buyer replaces G (reviewers' marks, a site visit) with a written reason, published with the score."""
-    if not policies.can_adjust_g(by, evaluation):
-        raise NotPermitted(_("只有采购人可以在评价结束前调整政府评分"))
-    try:
-        value = Decimal(str(raw_value).strip())
-    except (InvalidOperation, ValueError):
-        value = Decimal(-1)
-    if not value.is_finite() or not 0 <= value <= 100:
-        raise DomainError(_("政府评分须在 0 到 100 之间"), field="score")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("调整评分须写明理由"), field="reason")
+def reviewer_mark(evaluation: Evaluation, user) -> ReviewerMark | None:
+    if not (user and user.is_authenticated):
+        return None
+    return next((m for m in evaluation.marks if m.reviewer_id == user.id), None)
+
+
+def buyer_mark(evaluation: Evaluation) -> ReviewerMark | None:
+    return next((m for m in evaluation.marks if m.kind == ReviewerKind.buyer), None)
+
+
+def invite_reviewer(evaluation: Evaluation, reviewer, kind: ReviewerKind, *, by) -> ReviewerMark:
+    """The buyer asks an expert or a third-party evaluator from the pool to mark the stage."""
+    if not policies.can_invite_reviewers(by, evaluation):
+        raise NotPermitted(_("只有采购人可以在评价结束前邀请评审"))
+    if reviewer is None or reviewer.role != Role.evaluator or kind == ReviewerKind.buyer:
+        raise DomainError(_("请从评审专家库中选择评审专家或第三方评估机构"), field="reviewer")
+    if reviewer_mark(evaluation, reviewer) is not None:
+        raise DomainError(_("已邀请过此评审"), field="reviewer")
     now = clock.now()
-    before = evaluation.g
-    evaluation.adjusted_g, evaluation.adjustment_reason = scoring.round2(value), reason
-    evaluation.adjusted_at, evaluation.adjusted_by_id = now, by.id
+    row = ReviewerMark(evaluation=evaluation, reviewer_id=reviewer.id, kind=kind, invited_by_id=by.id,
+                       invited_at=now)
+    db.session.add(row)
     db.session.flush()
-    audit.record(by, "evaluation.g_adjusted", evaluation, at=now,
-                 data={"from": str(before), "to": str(evaluation.adjusted_g), "reason": reason})
-    return evaluation
+    audit.record(by, "evaluation.reviewer_invited", evaluation, at=now,
+                 data={"reviewer_id": reviewer.id, "kind": kind.value})
+    notify(reviewer, _("请为“%(title)s”%(stage)s阶段的绩效打分", title=evaluation.contract.title,
+                       stage=evaluation.milestone.label),
+           url_for("outcomes.mark", evaluation_id=evaluation.id))
+    return row
+
+
+def mark(evaluation: Evaluation, raw_score, comment: str, no_conflict: bool, *, by) -> ReviewerMark:
+    """A reviewer's mark (0–100) with its reasoning, published; the buyer's officer marks for the buyer."""
+    row = reviewer_mark(evaluation, by)
+    if not policies.can_mark(by, evaluation, row):
+        raise NotPermitted(_("只有受邀评审和采购人可以在评价结束前打分"))
+    try:
+        score = Decimal(str(raw_score).strip())
+    except (InvalidOperation, ValueError):
+        score = Decimal(-1)
+    if not score.is_finite() or not 0 <= score <= 100:
+        raise DomainError(_("评分须在 0 到 100 之间"), field="score")
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(_("请写明打分理由，理由将公开"), field="comment")
+    if not no_conflict:
+        raise DomainError(_("与承接机构有利害关系的，请回避，不要打分"), field="no_conflict")
+    now = clock.now()
+    if row is None:  # the buyer's officer: one mark speaks for the buyer
+        if buyer_mark(evaluation) is not None:
+            raise DomainError(_("采购人已由其他工作人员打分"))
+        row = ReviewerMark(evaluation=evaluation, reviewer_id=by.id, kind=ReviewerKind.buyer, invited_by_id=by.id,
+                           invited_at=now)
+        db.session.add(row)
+    before = row.score
+    row.score, row.comment, row.no_conflict_at, row.marked_at = scoring.round2(score), comment, now, now
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:  # two officers of the buyer at once: the unique index decides
+        raise DomainError(_("采购人已由其他工作人员打分")) from exc
+    audit.record(by, "evaluation.marked", evaluation, at=now, data={
+        "kind": row.kind.value, "from": None if before is None else str(before), "to": str(row.score)})
+    return row
+
+
+def public_marks(evaluation: Evaluation) -> list[dict]:
+    """The reviewers' marks as published: kind and a number within the kind, score, reasoning, date."""
+    counters: dict[ReviewerKind, int] = {}
+    rows = []
+    for row in evaluation.marks:
+        if row.score is None:
+            continue
+        counters[row.kind] = counters.get(row.kind, 0) + 1
+        label = REVIEWER_KIND_LABELS[row.kind]
+        rows.append({"reviewer": label if row.kind == ReviewerKind.buyer else f"{label} {counters[row.kind]}",
+                     "score": row.score, "comment": row.comment, "date": clock.to_local(row.marked_at).date()})
+    return rows
 
 
 def rating_by(evaluation: Evaluation, user) -> Rating | None:
@@ -127,39 +202,53 @@ def rate(evaluation: Evaluation, stars: int, comment: str | None, *, by) -> Rati
             db.session.add(rating)
     except IntegrityError as exc:  # the same resident rating twice at once: the unique constraint decides
         raise DomainError(_("您已评价过本阶段，每位居民只能评价一次")) from exc
+    db.session.expire(evaluation, ["ratings"])  # a loaded list would otherwise miss this rating at the close
     # Who rated is on record (the chain needs an actor); what they gave is not, so the audit log, which names
     # accounts, cannot be laid over the published pseudonymous ratings.
     audit.record(by, "evaluation.rated", evaluation, at=now, data={"milestone": evaluation.milestone_id})
     return rating
 
 
-def _settings_on_close(evaluation: Evaluation) -> tuple[Decimal, int, Decimal]:
+def _settings_on_close(evaluation: Evaluation) -> dict:
     region = evaluation.contract.buyer.region
     day = clock.to_local(evaluation.rating_ends_at).date()
-    return (get_setting("evaluation.resident_weight", region=region, on=day),
-            get_setting("evaluation.rating_quorum", region=region, on=day),
-            get_setting("evaluation.pass_score", region=region, on=day))
+    return {name: get_setting(f"evaluation.{name}", region=region, on=day)
+            for name in ("resident_weight", "rating_quorum", "pass_score", "reviewer_weight", "rating_extensions")}
+
+
+def government(evaluation: Evaluation, m: Decimal) -> scoring.GovernmentScore:
+    return scoring.GovernmentScore(indicators=evaluation.computed_g, m=m,
+                                   marks=tuple(r.score for r in evaluation.marks if r.score is not None))
 
 
 def outcome(evaluation: Evaluation) -> scoring.Outcome:
     """The numbers: frozen ones once closed; while open, what a close on the window's last day would use."""
-    if evaluation.status != EvaluationStatus.rating:
-        return scoring.Outcome(w=evaluation.resident_weight, r=evaluation.resident_score, g=evaluation.g,
-                               count=evaluation.rating_count, quorum=evaluation.quorum,
-                               pass_score=evaluation.pass_score)
-    w, quorum, pass_score = _settings_on_close(evaluation)
-    return scoring.Outcome(w=w, r=scoring.resident_score([r.score for r in evaluation.ratings]), g=evaluation.g,
-                           count=len(evaluation.ratings), quorum=quorum, pass_score=pass_score)
+    if evaluation.closed:
+        parts = government(evaluation, evaluation.reviewer_weight)
+        return scoring.Outcome(w=evaluation.resident_weight, r=evaluation.resident_score,
+                               g=evaluation.government_score, count=evaluation.rating_count,
+                               quorum=evaluation.quorum, pass_score=evaluation.pass_score, government=parts)
+    settings = _settings_on_close(evaluation)
+    parts = government(evaluation, settings["reviewer_weight"])
+    r = scoring.resident_score([rating.score for rating in evaluation.ratings])
+    return scoring.Outcome(w=settings["resident_weight"], r=r, g=parts.g, count=len(evaluation.ratings),
+                           quorum=settings["rating_quorum"], pass_score=settings["pass_score"], government=parts)
 
 
 def close_evaluation(evaluation: Evaluation, *, by=None) -> Evaluation:
-    """Freeze w, R, G, the count and the quorum; pass or fail. A pass makes the milestone's tranche payable."""
+    """Freeze m, G, w, R, the count and the quorum; pass or fail. A pass makes the milestone's tranche payable.
+    A window that ended below the quorum is first lengthened, as many times as the setting allows."""
     now = clock.now()
     if by is not None and not policies.can_close_evaluation(by, evaluation, now):
         raise NotPermitted(_("评价期结束后，采购人才能结束评价"))
     if now < evaluation.rating_ends_at:
         raise DomainError(_("居民评价期尚未结束"))
     result = outcome(evaluation)
+    if result.provisional and evaluation.extensions < _settings_on_close(evaluation)["rating_extensions"]:
+        return _extend(evaluation, result, now, by)
+    parts = result.government
+    evaluation.reviewer_weight, evaluation.reviewer_score = parts.m, parts.mean
+    evaluation.reviewer_count, evaluation.government_score = len(parts.marks), parts.g
     evaluation.resident_weight, evaluation.quorum, evaluation.pass_score = result.w, result.quorum, result.pass_score
     evaluation.rating_count, evaluation.resident_score = result.count, result.r
     evaluation.final_score, evaluation.provisional = result.final, result.provisional
@@ -170,8 +259,22 @@ def close_evaluation(evaluation: Evaluation, *, by=None) -> Evaluation:
         evaluation.milestone.evaluation_passed_at = now
     db.session.flush()
     audit.record(by, f"evaluation.{evaluation.status.value}", evaluation, at=now, data={
-        "w": str(result.w), "r": str(result.r), "g": str(result.g), "count": result.count, "quorum": result.quorum,
+        "w": str(result.w), "r": str(result.r), "g": str(result.g), "i": str(parts.indicators), "m": str(parts.m),
+        "marks": [str(m) for m in parts.marks], "count": result.count, "quorum": result.quorum,
         "final": str(result.final), "provisional": result.provisional, "formula": result.formula()})
+    return evaluation
+
+
+def _extend(evaluation: Evaluation, result: scoring.Outcome, now, by) -> Evaluation:
+    """Too few ratings: the window runs again for its usual length from now, and the buyer hears of it."""
+    days = get_setting("evaluation.rating_window_days", region=evaluation.contract.buyer.region)
+    before = evaluation.rating_ends_at
+    evaluation.rating_ends_at = now + timedelta(days=days)
+    evaluation.extensions += 1
+    db.session.flush()
+    audit.record(by, "evaluation.extended", evaluation, at=now, data={
+        "count": result.count, "quorum": result.quorum, "from": before.isoformat(),
+        "to": evaluation.rating_ends_at.isoformat()})
     return evaluation
 
 
@@ -182,7 +285,7 @@ def close_due(now=None) -> int:
                                                       Evaluation.rating_ends_at <= now)
                              .order_by(Evaluation.id).with_for_update()).scalars().all()
     for evaluation in due:
-        close_evaluation(evaluation)
+        close_evaluation(evaluation)  # or lengthen it, when too few residents have rated
     return len(due)
 
 
@@ -204,15 +307,16 @@ def public_context(contract: Contract) -> dict:
         select(OutcomeReport).where(OutcomeReport.contract_id == contract.id)).scalars()}
     evals = {e.milestone_id: e for e in db.session.execute(
         select(Evaluation).where(Evaluation.contract_id == contract.id)
-        .options(selectinload(Evaluation.ratings))).scalars()}
+        .options(selectinload(Evaluation.ratings), selectinload(Evaluation.marks))).scalars()}
     rows = []
     for milestone in contract.milestones:
         evaluation = evals.get(milestone.id)
-        closed = evaluation is not None and evaluation.status != EvaluationStatus.rating
+        closed = evaluation is not None and evaluation.closed
         rows.append({"milestone": milestone, "report": reports.get(milestone.id), "evaluation": evaluation,
                      "outcome": outcome(evaluation) if closed else None,
                      "count": len(evaluation.ratings) if evaluation else 0,
-                     "ratings": public_ratings(evaluation) if closed else []})
+                     "ratings": public_ratings(evaluation) if closed else [],
+                     "marks": public_marks(evaluation) if closed else []})
     return {"outcome_rows": rows}
 
 

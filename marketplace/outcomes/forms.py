@@ -20,7 +20,13 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.forms import FiniteDecimalField
 
-from .models import BENEFICIARY_GROUP_LABELS, EVIDENCE_KIND_LABELS, BeneficiaryGroup
+from .models import (
+    BENEFICIARY_GROUP_LABELS,
+    EVIDENCE_KIND_LABELS,
+    REVIEWER_KIND_LABELS,
+    BeneficiaryGroup,
+    ReviewerKind,
+)
 
 REQUIRED = _l("此项必填")
 ACTIVITY_ROWS = 3  # empty rows offered below the activities already entered
@@ -69,12 +75,21 @@ class ReviewForm(FlaskForm):
     comments = TextAreaField(_l("审核意见（退回时必填，双方可见）"), validators=[Length(max=4000)])
 
 
-class AdjustForm(FlaskForm):
-    score = FiniteDecimalField(_l("调整后的政府评分 G（0–100）"), places=2,
-                         validators=[DataRequired(REQUIRED), NumberRange(min=0, max=100)],
-                         render_kw={"inputmode": "decimal"})
-    reason = TextAreaField(_l("调整理由（公开）"), validators=[DataRequired(REQUIRED), Length(max=2000)],
-                           description=_l("如：评审专家实地核查打分、第三方评估结论"))
+class InviteReviewerForm(FlaskForm):
+    reviewer = SelectField(_l("评审"), validators=[DataRequired(REQUIRED)])
+    kind = SelectField(_l("身份"), choices=[(k.value, REVIEWER_KIND_LABELS[k])
+                                           for k in (ReviewerKind.expert, ReviewerKind.third_party)])
+
+
+class MarkForm(FlaskForm):
+    score = FiniteDecimalField(_l("评分（0–100）"), places=2,
+                               validators=[DataRequired(REQUIRED), NumberRange(min=0, max=100)],
+                               render_kw={"inputmode": "decimal"})
+    comment = TextAreaField(_l("打分理由（公开，不显示您的姓名）"),
+                            validators=[DataRequired(REQUIRED), Length(max=2000)],
+                            description=_l("如：实地核查台账与活动记录、抽访服务对象的结论"))
+    no_conflict = BooleanField(_l("本人与承接机构及其负责人没有利害关系"),
+                               validators=[DataRequired(_l("有利害关系的请回避，不要打分"))])
 
 
 class CloseForm(FlaskForm):

@@ -6,7 +6,19 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -231,17 +243,17 @@ EVALUATION_TRANSITIONS = {
 
 
 class Evaluation(db.Model):
-    """A milestone's evaluation, opened when its report is accepted. G is computed from the indicators then and
-    may be adjusted by the buyer with a reason; R, w, the quorum and the final score are frozen at closing."""
+    """A milestone's evaluation, opened when its report is accepted. The indicator score I is computed then;
+    reviewers (the buyer, invited experts and third-party evaluators) add marks while the residents rate.
+    At closing G = (1 − m)·I + m·mean(marks), and m, G, R, w, the quorum and the final score are frozen."""
 
     __tablename__ = "outcome_evaluation"
     __table_args__ = (
         CheckConstraint("computed_g BETWEEN 0 AND 100", name="computed_g_range"),
-        CheckConstraint("adjusted_g IS NULL OR (adjusted_g BETWEEN 0 AND 100 AND adjustment_reason IS NOT NULL)",
-                        name="adjustment_reasoned"),
         CheckConstraint("status = 'rating' OR (final_score IS NOT NULL AND resident_weight >= 0.70 "
-                        "AND closed_at IS NOT NULL)", name="closed_is_scored"),
+                        "AND government_score IS NOT NULL AND closed_at IS NOT NULL)", name="closed_is_scored"),
         CheckConstraint("rating_opened_at < rating_ends_at", name="window_order"),
+        CheckConstraint("extensions >= 0", name="extensions_counted"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,12 +263,14 @@ class Evaluation(db.Model):
                                                      default=EvaluationStatus.rating, index=True)
     rating_opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rating_ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    computed_g: Mapped[Decimal] = mapped_column(Score)
-    adjusted_g: Mapped[Decimal | None] = mapped_column(Score)
-    adjustment_reason: Mapped[str | None] = mapped_column(Text)
-    adjusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    adjusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # How many times the window was lengthened because too few residents had rated.
+    extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    computed_g: Mapped[Decimal] = mapped_column(Score)  # I: from the indicators and the accepted report
     # Frozen at closing, so the published numbers never move when a setting changes later.
+    reviewer_weight: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    reviewer_score: Mapped[Decimal | None] = mapped_column(Score)
+    reviewer_count: Mapped[int | None] = mapped_column(Integer)
+    government_score: Mapped[Decimal | None] = mapped_column(Score)
     resident_weight: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     quorum: Mapped[int | None] = mapped_column(Integer)
     pass_score: Mapped[Decimal | None] = mapped_column(Score)
@@ -272,11 +286,52 @@ class Evaluation(db.Model):
     milestone: Mapped[Milestone] = relationship()
     contract: Mapped[Contract] = relationship()
     ratings: Mapped[list["Rating"]] = relationship(back_populates="evaluation", order_by="Rating.id")
+    marks: Mapped[list["ReviewerMark"]] = relationship(back_populates="evaluation", order_by="ReviewerMark.id")
 
     @property
-    def g(self) -> Decimal:
-        """The government score in force: the buyer's adjustment when there is one."""
-        return self.adjusted_g if self.adjusted_g is not None else self.computed_g
+    def closed(self) -> bool:
+        return self.status != EvaluationStatus.rating
+
+
+class ReviewerKind(enum.Enum):
+    buyer = "buyer"              # the buyer's own officer
+    expert = "expert"            # an expert from the evaluator pool (评审专家)
+    third_party = "third_party"  # a third-party evaluation agency (第三方评估机构)
+
+
+REVIEWER_KIND_LABELS = {ReviewerKind.buyer: _l("采购人"), ReviewerKind.expert: _l("评审专家"),
+                        ReviewerKind.third_party: _l("第三方评估机构")}
+
+
+class ReviewerMark(db.Model):
+    """A reviewer's mark on one milestone: invited (score empty), then marked with a published reasoning and a
+    declaration of no conflict of interest. Marks can be revised until the evaluation closes; the audit log
+    keeps every version."""
+
+    __tablename__ = "outcome_reviewer_mark"
+    __table_args__ = (
+        UniqueConstraint("evaluation_id", "reviewer_id"),
+        CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
+        CheckConstraint("score IS NULL OR (comment IS NOT NULL AND marked_at IS NOT NULL "
+                        "AND no_conflict_at IS NOT NULL)", name="mark_complete"),
+        # One mark speaks for the buyer, whichever of its officers gives it.
+        Index("uq_outcome_reviewer_mark_one_buyer", "evaluation_id", unique=True,
+              sqlite_where=text("kind = 'buyer'"), postgresql_where=text("kind = 'buyer'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("outcome_evaluation.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[ReviewerKind] = mapped_column(enum_column(ReviewerKind, length=20))
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    score: Mapped[Decimal | None] = mapped_column(Score)
+    comment: Mapped[str | None] = mapped_column(Text)
+    no_conflict_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="marks")
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
 
 
 class Pseudonym(db.Model):

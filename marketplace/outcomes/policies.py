@@ -6,7 +6,7 @@ from marketplace.accounts.models import Role
 from marketplace.common import clock
 from marketplace.contracts.models import Contract, ContractStatus
 
-from .models import AWAITING_REVIEW, Evaluation, EvaluationStatus, OutcomeReport
+from .models import AWAITING_REVIEW, Evaluation, EvaluationStatus, OutcomeReport, ReviewerKind
 
 # Reports are written while the contract runs; a terminated contract still owes the reports it had due.
 REPORTING_CONTRACT_STATES = {ContractStatus.active, ContractStatus.completed, ContractStatus.terminated}
@@ -78,9 +78,24 @@ def can_rate(user, evaluation: Evaluation, now: datetime) -> bool:
     return is_served_resident(user, evaluation.contract) and rating_open(evaluation, now)
 
 
-def can_adjust_g(user, evaluation: Evaluation) -> bool:
-    """The buyer may adjust G, with a written reason, until the evaluation closes."""
+def can_invite_reviewers(user, evaluation: Evaluation) -> bool:
+    """The buyer invites experts and third-party evaluators until the evaluation closes."""
     return is_buyer_staff(user, evaluation.contract) and evaluation.status == EvaluationStatus.rating
+
+
+def can_mark(user, evaluation: Evaluation, mark) -> bool:
+    """Invited reviewers mark (and may revise) until the close; the buyer's officers mark for the buyer."""
+    if evaluation.status != EvaluationStatus.rating or not _signed_in(user):
+        return False
+    if mark is not None and mark.reviewer_id == user.id:
+        return mark.kind == ReviewerKind.buyer and is_buyer_staff(user, evaluation.contract) \
+            or mark.kind != ReviewerKind.buyer and user.role == Role.evaluator
+    return is_buyer_staff(user, evaluation.contract)
+
+
+def is_reviewer(user, mark) -> bool:
+    """An invited reviewer reads the stage's report and evidence to mark it."""
+    return _signed_in(user) and mark is not None and mark.reviewer_id == user.id
 
 
 def can_close_evaluation(user, evaluation: Evaluation, now: datetime) -> bool:

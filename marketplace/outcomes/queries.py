@@ -1,13 +1,16 @@
 """The page loads of the outcomes domain: one query per list whatever its length."""
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from marketplace.accounts.models import Role, User
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.extensions import db
 
-from .models import AWAITING_REVIEW, Evaluation, EvaluationStatus, OutcomeReport
+from .models import AWAITING_REVIEW, Evaluation, EvaluationStatus, OutcomeReport, ReviewerMark
 from .policies import REPORTING_CONTRACT_STATES
+
+POOL_LIMIT = 500  # the picker lists the pool; a province-wide pool would need a search box instead
 
 
 def reports_due(organization_id: int) -> list[tuple[Milestone, OutcomeReport | None, Evaluation | None]]:
@@ -38,6 +41,28 @@ def evaluations_to_finish(body_id: int) -> list[Evaluation]:
         select(Evaluation).join(Evaluation.contract)
         .where(Contract.buyer_id == body_id, Evaluation.status == EvaluationStatus.rating)
         .options(contains_eager(Evaluation.contract), selectinload(Evaluation.milestone),
-                 selectinload(Evaluation.ratings))
+                 selectinload(Evaluation.ratings), selectinload(Evaluation.marks).selectinload(ReviewerMark.reviewer))
         .order_by(Evaluation.rating_ends_at)
+    ).scalars().all()
+
+
+def reviewer_pool() -> list[User]:
+    """Experts and third-party evaluators the buyer can invite: the evaluator accounts, by name."""
+    return db.session.execute(select(User).where(User.role == Role.evaluator, User.deactivated_at.is_(None))
+                              .order_by(User.name, User.id).limit(POOL_LIMIT)).scalars().all()
+
+
+def pool_member(raw_id: str | None) -> User | None:
+    user = db.session.get(User, int(raw_id)) if (raw_id or "").isdigit() and int(raw_id) < 2**31 else None
+    return user if user is not None and user.role == Role.evaluator else None
+
+
+def reviews_of(user) -> list[ReviewerMark]:
+    """The stages a reviewer was asked to mark, open ones first, newest first."""
+    return db.session.execute(
+        select(ReviewerMark).join(ReviewerMark.evaluation).where(ReviewerMark.reviewer_id == user.id)
+        .options(contains_eager(ReviewerMark.evaluation).selectinload(Evaluation.contract),
+                 contains_eager(ReviewerMark.evaluation).selectinload(Evaluation.milestone))
+        .order_by(case((Evaluation.status == EvaluationStatus.rating, 0), else_=1), Evaluation.rating_ends_at.desc())
+        .limit(200)
     ).scalars().all()

@@ -14,14 +14,16 @@ from marketplace.organizations.services import membership_of
 from marketplace.security import require
 
 from . import evaluations, policies, queries, services
-from .forms import AdjustForm, CloseForm, RatingForm, ReviewForm, report_form
+from .forms import CloseForm, InviteReviewerForm, MarkForm, RatingForm, ReviewForm, report_form
 from .models import (
     BENEFICIARY_GROUP_LABELS,
     EVALUATION_STATUS_LABELS,
     EVIDENCE_KIND_LABELS,
     REPORT_STATUS_LABELS,
+    REVIEWER_KIND_LABELS,
     EvidenceKind,
     ReportEvidence,
+    ReviewerKind,
 )
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
@@ -33,7 +35,8 @@ def _labels(state) -> None:
     state.app.jinja_env.globals.update(
         report_status_labels=REPORT_STATUS_LABELS, evaluation_status_labels=EVALUATION_STATUS_LABELS,
         milestone_kind_labels=MILESTONE_KIND_LABELS, beneficiary_group_labels=BENEFICIARY_GROUP_LABELS,
-        evidence_kind_labels=EVIDENCE_KIND_LABELS,
+        evidence_kind_labels=EVIDENCE_KIND_LABELS, reviewer_kind_labels=REVIEWER_KIND_LABELS,
+        reviewer_kind_buyer=ReviewerKind.buyer,
         beneficiary_group_names={g.value: label for g, label in BENEFICIARY_GROUP_LABELS.items()})
 
 
@@ -120,12 +123,14 @@ def _evidence(kept) -> list:
 @login_required
 def report(milestone_id):
     milestone = _milestone(milestone_id)
-    require(policies.can_see_reports(current_user, milestone.contract, membership_of(current_user)))
+    evaluation = evaluations.evaluation_of(milestone)
+    require(policies.can_see_reports(current_user, milestone.contract, membership_of(current_user))
+            or _reviews(evaluation))
     report = services.report_of(milestone)
     return render_template(
         "outcomes/report.html", milestone=milestone, report=report, today=clock.today(),
         versions=[(v, services.version_content(v)) for v in reversed(report.versions)] if report else [],
-        evaluation=evaluations.evaluation_of(milestone), review_form=ReviewForm(),
+        evaluation=evaluation, review_form=ReviewForm(),
         can_write=policies.can_write_report(current_user, milestone.contract, membership_of(current_user), report),
         can_review=report is not None and policies.can_review_report(current_user, report))
 
@@ -134,9 +139,16 @@ def report(milestone_id):
 @login_required
 def evidence(evidence_id):
     row = db.session.get(ReportEvidence, evidence_id) or abort(404)
-    # Photos may show residents' faces: only the two parties download them; the public sees the hash.
-    require(policies.can_see_reports(current_user, row.report.contract, membership_of(current_user)))
+    # Photos may show residents' faces: only the two parties and the stage's reviewers download them; the public
+    # sees the hash.
+    require(policies.can_see_reports(current_user, row.report.contract, membership_of(current_user))
+            or _reviews(evaluations.evaluation_of(row.report.milestone)))
     return send_file(files.path_of(row.sha256), mimetype=row.content_type, download_name=row.original_name)
+
+
+def _reviews(evaluation) -> bool:
+    return evaluation is not None and policies.is_reviewer(current_user, evaluations.reviewer_mark(evaluation,
+                                                                                                 current_user))
 
 
 # -- the buyer ---------------------------------------------------------------------------------------------
@@ -147,12 +159,14 @@ def desk():
     require(current_user.role == Role.buyer and current_user.body_id is not None)
     items = queries.evaluations_to_finish(current_user.body_id)
     return render_template("outcomes/desk.html", reports=queries.reports_to_review(current_user.body_id),
-                           evaluations=[(e, evaluations.outcome(e), _adjust_form(e.id)) for e in items],
+                           evaluations=[(e, evaluations.outcome(e), _invite_form(e.id)) for e in items],
                            now=clock.now(), close_form=CloseForm())
 
 
-def _adjust_form(evaluation_id: int) -> AdjustForm:
-    return AdjustForm(prefix=f"ev{evaluation_id}")  # one per card on the desk: field ids stay unique
+def _invite_form(evaluation_id: int) -> InviteReviewerForm:
+    form = InviteReviewerForm(prefix=f"ev{evaluation_id}")  # one per card on the desk: field ids stay unique
+    form.reviewer.choices = [("", _("请选择")), *((str(u.id), u.name) for u in queries.reviewer_pool())]
+    return form
 
 
 @bp.post("/milestones/<int:milestone_id>/report/review")
@@ -173,17 +187,43 @@ def review(milestone_id):
     return redirect(url_for("outcomes.report", milestone_id=milestone_id))
 
 
-@bp.post("/evaluations/<int:evaluation_id>/adjust")
+@bp.post("/evaluations/<int:evaluation_id>/reviewers")
 @login_required
-def adjust(evaluation_id):
+def invite(evaluation_id):
     evaluation = _evaluation(evaluation_id)
-    require(policies.can_adjust_g(current_user, evaluation))
-    form = _adjust_form(evaluation.id)
-    if not run_form(form, lambda: evaluations.adjust_g(evaluation, form.score.data, form.reason.data,
-                                                       by=current_user), _("政府评分已调整")):
-        flash(" ".join(e for f in (form.score, form.reason) for e in f.errors) or " ".join(form.form_errors),
+    require(policies.can_invite_reviewers(current_user, evaluation))
+    form = _invite_form(evaluation.id)
+    reviewer = queries.pool_member(form.reviewer.data)
+    if not run_form(form, lambda: evaluations.invite_reviewer(evaluation, reviewer, ReviewerKind(form.kind.data),
+                                                              by=current_user), _("已邀请评审打分")):
+        flash(" ".join(e for f in (form.reviewer, form.kind) for e in f.errors) or " ".join(form.form_errors),
               "error")
     return redirect(url_for("outcomes.desk"))
+
+
+@bp.route("/evaluations/<int:evaluation_id>/mark", methods=["GET", "POST"])
+@login_required
+def mark(evaluation_id):
+    """A reviewer's (or the buyer's) mark for the stage, with the reasoning that is published beside it."""
+    evaluation = _evaluation(evaluation_id)
+    mine = evaluations.reviewer_mark(evaluation, current_user)
+    require(policies.can_mark(current_user, evaluation, mine))
+    form = MarkForm(data=None if mine is None or mine.score is None
+                    else {"score": mine.score, "comment": mine.comment, "no_conflict": True})
+    if run_form(form, lambda: evaluations.mark(evaluation, form.score.data, form.comment.data, form.no_conflict.data,
+                                               by=current_user), _("评分已保存，评价结束前可以修改")):
+        return redirect(url_for("outcomes.reviews") if current_user.role == Role.evaluator
+                        else url_for("outcomes.desk"))
+    return render_template("outcomes/mark.html", form=form, evaluation=evaluation, mine=mine,
+                           report=services.report_of(evaluation.milestone)), 400 if form.errors else 200
+
+
+@bp.get("/reviews")
+@login_required
+def reviews():
+    """An expert's or third-party evaluator's list: the stages they were asked to mark."""
+    require(current_user.role == Role.evaluator)
+    return render_template("outcomes/reviews.html", rows=queries.reviews_of(current_user))
 
 
 @bp.post("/evaluations/<int:evaluation_id>/close")
@@ -192,8 +232,13 @@ def close(evaluation_id):
     evaluation = _evaluation(evaluation_id)
     require(policies.can_close_evaluation(current_user, evaluation, clock.now()))
     form = CloseForm()
-    if run_form(form, lambda: evaluations.close_evaluation(evaluation, by=current_user), _("评价已结束并计分")):
-        return redirect(url_for("outcomes.evaluation", evaluation_id=evaluation.id))
+    if run_form(form, lambda: evaluations.close_evaluation(evaluation, by=current_user)):
+        if evaluation.closed:
+            flash(_("评价已结束并计分"), "success")
+            return redirect(url_for("outcomes.evaluation", evaluation_id=evaluation.id))
+        flash(_("参与评价的居民少于最低人数，评价期已延长至 %(end)s", end=clock.to_local(evaluation.rating_ends_at)
+                .strftime("%Y-%m-%d %H:%M")), "info")
+        return redirect(url_for("outcomes.desk"))
     flash(" ".join(form.form_errors) or _("请重试"), "error")
     return redirect(url_for("outcomes.desk"))
 
@@ -225,7 +270,8 @@ def rate(evaluation_id):
 @bp.get("/evaluations/<int:evaluation_id>")
 def evaluation(evaluation_id):
     item = _evaluation(evaluation_id)
-    closed = item.status.value != "rating"
+    closed = item.closed
     return render_template("outcomes/evaluation.html", evaluation=item, now=clock.now(),
                            outcome=evaluations.outcome(item) if closed else None,
-                           ratings=evaluations.public_ratings(item) if closed else [])
+                           ratings=evaluations.public_ratings(item) if closed else [],
+                           marks=evaluations.public_marks(item) if closed else [])

@@ -1,7 +1,9 @@
 """The arithmetic of a milestone evaluation, as pure functions over Decimals.
 
-Every published figure is rounded half-up to two places, and the final score is computed from the rounded R
-and G that are published, so anyone can recompute it from the page: final = w·R + (1−w)·G.
+Every published figure is rounded half-up to two places, and each score is computed from the rounded figures
+that are published, so anyone can recompute it from the page:
+    G = (1 − m)·I + m·M   (I from the indicators, M the mean of the reviewers' marks; G = I without marks)
+    final = w·R + (1 − w)·G
 """
 
 from dataclasses import dataclass
@@ -50,12 +52,15 @@ def government_score(points: list[Decimal]) -> Decimal:
     return round2(min(sum(points, Decimal(0)), Decimal(100)))
 
 
+def mean(values) -> Decimal | None:
+    values = list(values)
+    return round2(Decimal(sum(values, Decimal(0))) / Decimal(len(values))) if values else None
+
+
 def resident_score(scores: list[int]) -> Decimal:
     """R: the mean of the ratings on the 0–100 scale. With no rating at all R is 0 — nobody vouched for the
     work — which keeps the formula the same for every evaluation (the score is then marked provisional)."""
-    if not scores:
-        return ZERO
-    return round2(Decimal(sum(scores)) / Decimal(len(scores)))
+    return mean(scores) if scores else ZERO
 
 
 W_PLACES = Decimal("0.0001")  # the scale w is stored and published with
@@ -75,6 +80,40 @@ def show_weight(w: Decimal) -> str:
 
 
 @dataclass(frozen=True)
+class GovernmentScore:
+    """G from the indicator score I and the reviewers' marks, weighted m. Without a single mark G is I: the
+    indicators are then all the government side has to go on."""
+
+    indicators: Decimal
+    marks: tuple[Decimal, ...]
+    m: Decimal
+
+    def __post_init__(self):
+        object.__setattr__(self, "m", self.m.quantize(W_PLACES))
+
+    @property
+    def mean(self) -> Decimal | None:
+        return mean(self.marks)
+
+    @property
+    def g(self) -> Decimal:
+        if not self.marks:
+            return round2(self.indicators)
+        return round2((Decimal(1) - self.m) * self.indicators + self.m * self.mean)
+
+    @property
+    def m_text(self) -> str:
+        return show_weight(self.m)
+
+    def formula(self) -> str:
+        """"0.50 × 80.00 + 0.50 × 76.00 = 78.00", or just I when nobody marked."""
+        if not self.marks:
+            return f"{self.g:.2f}"
+        return (f"{show_weight(Decimal(1) - self.m)} × {self.indicators:.2f} + {show_weight(self.m)} × "
+                f"{self.mean:.2f} = {self.g:.2f}")
+
+
+@dataclass(frozen=True)
 class Outcome:
     w: Decimal
     r: Decimal
@@ -82,6 +121,7 @@ class Outcome:
     count: int
     quorum: int
     pass_score: Decimal
+    government: GovernmentScore | None = None  # how G was made, published beside it
 
     def __post_init__(self):
         object.__setattr__(self, "w", self.w.quantize(W_PLACES))

@@ -127,6 +127,9 @@ def test_the_demo_delivers_reports_ratings_scores_and_beneficiaries(app):
     evaluations = db.session.query(Evaluation).all()
     closed = [e for e in evaluations if e.closed_at is not None]
     assert {e.provisional for e in closed} == {True, False}  # one below the quorum, one above
+    assert {e.extensions for e in closed if e.provisional} == {1}  # lengthened once before it was scored
+    assert all(e.closed_at < clock.now() for e in closed)
+    assert all(e.reviewer_count == 2 and e.government_score != e.computed_g for e in closed)  # expert + buyer
     assert any(e.closed_at is None and e.rating_ends_at > clock.now() for e in evaluations)  # open for rating
     assert db.session.query(BeneficiaryRecord).count() == 3
 

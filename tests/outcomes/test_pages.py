@@ -7,6 +7,7 @@ from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.outcomes import evaluations, services
 from marketplace.outcomes.models import ReportStatus
+from marketplace.settings.services import set_setting
 from tests.conftest import sign_in
 from tests.outcomes.conftest import accepted_evaluation, resident_of
 
@@ -58,6 +59,7 @@ def test_a_resident_elsewhere_gets_no_rating_page(client, evaluation):
 
 
 def test_the_public_page_shows_the_formula_and_no_names(client, contract_parties):
+    set_setting("evaluation.rating_extensions", "0", by=None, valid_from=clock.today())  # close below quorum
     evaluation = accepted_evaluation(contract_parties)
     raters = [resident_of() for _ in range(3)]
     for n, resident in enumerate(raters):
@@ -74,20 +76,51 @@ def test_the_public_page_shows_the_formula_and_no_names(client, contract_parties
     assert not any(r.name in html or r.email in html for r in raters)
 
 
-def test_the_buyer_adjusts_g_on_the_desk(client, contract_parties):
+def test_the_buyer_invites_an_expert_who_reads_the_report_and_marks(client, contract_parties):
+    from tests import factories
+
     evaluation = accepted_evaluation(contract_parties)
+    expert = factories.user("evaluator", name="评审专家 测试")
     sign_in(client, contract_parties["buyer"])
-    response = client.post(f"/outcomes/evaluations/{evaluation.id}/adjust",
+    assert expert.name in client.get("/outcomes/desk").get_data(as_text=True)
+    response = client.post(f"/outcomes/evaluations/{evaluation.id}/reviewers",
                            data={f"ev{evaluation.id}-csrf_token": client.csrf_token("/outcomes/desk"),
-                                 f"ev{evaluation.id}-score": "88.5", f"ev{evaluation.id}-reason": "第三方评估"})
+                                 f"ev{evaluation.id}-reviewer": str(expert.id),
+                                 f"ev{evaluation.id}-kind": "expert"})
+    assert response.status_code == 302
+    sign_in(client, expert)
+    assert contract_parties["contract"].title in client.get("/outcomes/reviews").get_data(as_text=True)
+    assert client.get(f"/outcomes/milestones/{evaluation.milestone_id}/report").status_code == 200
+    url = f"/outcomes/evaluations/{evaluation.id}/mark"
+    token = client.csrf_token(url)
+    response = client.post(url, data={"csrf_token": token, "score": "88.5", "comment": "台账齐全"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "回避" in html and "88.5" in html and "台账齐全" in html  # input kept
+    response = client.post(url, data={"csrf_token": token, "score": "88.5", "comment": "台账齐全", "no_conflict": "y"})
     assert response.status_code == 302
     db.session.refresh(evaluation)
-    assert str(evaluation.g) == "88.50" and evaluation.adjustment_reason == "第三方评估"
+    assert [(m.kind.value, str(m.score)) for m in evaluation.marks] == [("expert", "88.50")]
+    other = factories.user("evaluator")
+    sign_in(client, other)
+    assert client.get(f"/outcomes/milestones/{evaluation.milestone_id}/report").status_code == 403
+    assert client.get(url).status_code == 403
+
+
+def test_the_buyer_closing_below_the_quorum_lengthens_the_window(client, contract_parties):
+    evaluation = accepted_evaluation(contract_parties)
+    clock.freeze(evaluation.rating_ends_at + timedelta(minutes=1))
+    sign_in(client, contract_parties["buyer"])
+    response = client.post(f"/outcomes/evaluations/{evaluation.id}/close",
+                           data={"csrf_token": client.csrf_token("/outcomes/desk")}, follow_redirects=True)
+    assert "评价期已延长" in response.get_data(as_text=True)
+    db.session.refresh(evaluation)
+    assert evaluation.status.value == "rating" and evaluation.extensions == 1
 
 
 def test_the_scores_macro_for_the_contract_page(contract_parties):
     from flask import render_template_string
 
+    set_setting("evaluation.rating_extensions", "0", by=None, valid_from=clock.today())  # close below quorum
     evaluation = accepted_evaluation(contract_parties)
     evaluations.rate(evaluation, 5, None, by=resident_of())
     clock.freeze(evaluation.rating_ends_at)
