@@ -25,10 +25,11 @@ BLUEPRINTS = [
     "marketplace.needs.routes",
     "marketplace.evaluation.routes",
     "marketplace.outcomes.routes",
+    "marketplace.payments.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
                "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",
-               "marketplace.outcomes.jobs"]
+               "marketplace.outcomes.jobs", "marketplace.payments.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

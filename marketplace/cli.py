@@ -176,7 +176,8 @@ def users_otp(email):
 
 def register(app) -> None:
     from marketplace.catalog.cli import catalogs_cli
+    from marketplace.payments.cli import payments_cli
 
     app.cli.add_command(demo_command)
-    for group in (audit_cli, jobs_cli, regions_cli, users_cli, catalogs_cli):
+    for group in (audit_cli, jobs_cli, regions_cli, users_cli, catalogs_cli, payments_cli):
         app.cli.add_command(group)

@@ -76,6 +76,18 @@ class Config:
     PER_PAGE = 20
     DEMO_DATA_DIR = str(PROJECT_ROOT / "data")
 
+    # Search: "whoosh" (an index directory on this machine) or "postgresql" (in the database, for several
+    # app servers). The index is written only by `flask --app app search writer`.
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+
+    # Payments (Stripe). Without the two keys every payment button explains that payments are not configured.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # e.g. http://127.0.0.1:8420 for localstripe
+    STRIPE_HTTP_CLIENT = None  # a stripe.HTTPClient instance; tests use one that serves recorded responses
+    PAYMENTS_DONATION_FLOW = os.environ.get("PAYMENTS_DONATION_FLOW", "checkout")  # or "payment_intent"
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
