@@ -65,6 +65,7 @@ class BeneficiaryAccess(db.Model):
     __tablename__ = "beneficiary_access"
     __table_args__ = (
         UniqueConstraint("contract_id", "user_id"),
+        CheckConstraint("granted_by_id != user_id", name="granted_by_another"),  # four eyes: nobody grants themself
         Index("uq_beneficiary_access_one_case_officer", "contract_id", unique=True,
               sqlite_where=text("role = 'case_officer'"), postgresql_where=text("role = 'case_officer'")),
     )

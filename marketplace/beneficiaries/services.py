@@ -87,7 +87,8 @@ def candidates(contract, role: AccessRole, *, by) -> list:
             Membership.organization_id == contract.organization_id, User.role == Role.org_member)
     else:
         query = select(User).where(User.role == Role.buyer, User.body_id == contract.buyer_id)
-    return db.session.execute(query.where(User.id != by.id).order_by(User.name, User.id)).scalars().all()
+    return db.session.execute(query.where(User.id != by.id, User.deactivated_at.is_(None))
+                              .order_by(User.name, User.id)).scalars().all()
 
 
 def revoke_access(access: BeneficiaryAccess, *, by) -> None:

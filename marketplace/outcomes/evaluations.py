@@ -19,21 +19,22 @@ Choices (DESIGN §5 leaves them open):
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
 from marketplace.common import clock
+from marketplace.common.locks import lock
 from marketplace.common.states import transition
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications.services import notify
 from marketplace.settings.services import get_setting
+from marketplace.web import external_url
 
 from . import policies, scoring
 from .models import (
@@ -100,20 +101,27 @@ def invite_reviewer(evaluation: Evaluation, reviewer, kind: ReviewerKind, *, by)
     if reviewer_mark(evaluation, reviewer) is not None:
         raise DomainError(_("已邀请过此评审"), field="reviewer")
     now = clock.now()
-    row = ReviewerMark(evaluation=evaluation, reviewer_id=reviewer.id, kind=kind, invited_by_id=by.id,
+    row = ReviewerMark(evaluation_id=evaluation.id, reviewer_id=reviewer.id, kind=kind, invited_by_id=by.id,
                        invited_at=now)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError as exc:  # the same reviewer invited twice at once: the unique constraint decides
+        raise DomainError(_("已邀请过此评审"), field="reviewer") from exc
+    db.session.expire(evaluation, ["marks"])
     audit.record(by, "evaluation.reviewer_invited", evaluation, at=now,
                  data={"reviewer_id": reviewer.id, "kind": kind.value})
     notify(reviewer, _("请为“%(title)s”%(stage)s阶段的绩效打分", title=evaluation.contract.title,
                        stage=evaluation.milestone.label),
-           url_for("outcomes.mark", evaluation_id=evaluation.id))
+           external_url("outcomes.mark", evaluation_id=evaluation.id))
     return row
 
 
 def mark(evaluation: Evaluation, raw_score, comment: str, no_conflict: bool, *, by) -> ReviewerMark:
-    """A reviewer's mark (0–100) with its reasoning, published; the buyer's officer marks for the buyer."""
+    """A reviewer's mark (0–100) with its reasoning, published; the buyer's officer marks for the buyer.
+    The evaluation row is locked, so a mark cannot land after the close has read the marks."""
+    lock(evaluation)
+    db.session.expire(evaluation, ["marks"])
     row = reviewer_mark(evaluation, by)
     if not policies.can_mark(by, evaluation, row):
         raise NotPermitted(_("只有受邀评审和采购人可以在评价结束前打分"))
@@ -132,8 +140,8 @@ def mark(evaluation: Evaluation, raw_score, comment: str, no_conflict: bool, *, 
     if row is None:  # the buyer's officer: one mark speaks for the buyer
         if buyer_mark(evaluation) is not None:
             raise DomainError(_("采购人已由其他工作人员打分"))
-        row = ReviewerMark(evaluation=evaluation, reviewer_id=by.id, kind=ReviewerKind.buyer, invited_by_id=by.id,
-                           invited_at=now)
+        row = ReviewerMark(evaluation_id=evaluation.id, reviewer_id=by.id, kind=ReviewerKind.buyer,
+                           invited_by_id=by.id, invited_at=now)
         db.session.add(row)
     before = row.score
     row.score, row.comment, row.no_conflict_at, row.marked_at = scoring.round2(score), comment, now, now
@@ -142,6 +150,7 @@ def mark(evaluation: Evaluation, raw_score, comment: str, no_conflict: bool, *, 
             db.session.flush()
     except IntegrityError as exc:  # two officers of the buyer at once: the unique index decides
         raise DomainError(_("采购人已由其他工作人员打分")) from exc
+    db.session.expire(evaluation, ["marks"])
     audit.record(by, "evaluation.marked", evaluation, at=now, data={
         "kind": row.kind.value, "from": None if before is None else str(before), "to": str(row.score)})
     return row
@@ -239,6 +248,8 @@ def close_evaluation(evaluation: Evaluation, *, by=None) -> Evaluation:
     """Freeze m, G, w, R, the count and the quorum; pass or fail. A pass makes the milestone's tranche payable.
     A window that ended below the quorum is first lengthened, as many times as the setting allows."""
     now = clock.now()
+    lock(evaluation)  # against a mark or a second close arriving at the same moment
+    db.session.expire(evaluation, ["marks", "ratings"])
     if by is not None and not policies.can_close_evaluation(by, evaluation, now):
         raise NotPermitted(_("评价期结束后，采购人才能结束评价"))
     if now < evaluation.rating_ends_at:
@@ -275,6 +286,14 @@ def _extend(evaluation: Evaluation, result: scoring.Outcome, now, by) -> Evaluat
     audit.record(by, "evaluation.extended", evaluation, at=now, data={
         "count": result.count, "quorum": result.quorum, "from": before.isoformat(),
         "to": evaluation.rating_ends_at.isoformat()})
+    link = external_url("outcomes.evaluation", evaluation_id=evaluation.id)
+    waiting = [m.reviewer for m in evaluation.marks if m.score is None]
+    staff = db.session.execute(select(User).where(User.role == Role.buyer, User.body_id == evaluation.contract.buyer_id,
+                                                  User.deactivated_at.is_(None))).scalars().all()
+    for person in [*staff, *waiting]:
+        notify(person, _("“%(title)s”%(stage)s阶段参与评价的居民不足 %(q)d 人，评价期延长至 %(end)s",
+                         title=evaluation.contract.title, stage=evaluation.milestone.label, q=result.quorum,
+                         end=clock.to_local(evaluation.rating_ends_at).strftime("%Y-%m-%d")), link)
     return evaluation
 
 

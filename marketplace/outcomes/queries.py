@@ -54,14 +54,15 @@ def reviewer_pool() -> list[User]:
 
 def pool_member(raw_id: str | None) -> User | None:
     user = db.session.get(User, int(raw_id)) if (raw_id or "").isdigit() and int(raw_id) < 2**31 else None
-    return user if user is not None and user.role == Role.evaluator else None
+    return user if user is not None and user.role == Role.evaluator and user.deactivated_at is None else None
 
 
 def reviews_of(user) -> list[ReviewerMark]:
     """The stages a reviewer was asked to mark, open ones first, newest first."""
     return db.session.execute(
         select(ReviewerMark).join(ReviewerMark.evaluation).where(ReviewerMark.reviewer_id == user.id)
-        .options(contains_eager(ReviewerMark.evaluation).selectinload(Evaluation.contract),
+        .options(contains_eager(ReviewerMark.evaluation).selectinload(Evaluation.contract)
+                 .selectinload(Contract.milestones),
                  contains_eager(ReviewerMark.evaluation).selectinload(Evaluation.milestone))
         .order_by(case((Evaluation.status == EvaluationStatus.rating, 0), else_=1), Evaluation.rating_ends_at.desc())
         .limit(200)

@@ -115,8 +115,11 @@ def _values(form, indicators) -> dict:
 
 
 def _evidence(kept) -> list:
+    """Each kept file with the kind chosen for it; a kind that is not ours (a tampered form) is refused."""
     kinds = {k.value: k for k in EvidenceKind}
-    return [(kinds[k.tag], k.name, k.content) for k in kept if k.tag in kinds]
+    if any(k.tag not in kinds for k in kept):
+        raise DomainError(_("请为佐证材料选择材料类型"), field="evidence_kind")
+    return [(kinds[k.tag], k.name, k.content) for k in kept]
 
 
 @bp.get("/milestones/<int:milestone_id>/report")
@@ -158,14 +161,19 @@ def _reviews(evaluation) -> bool:
 def desk():
     require(current_user.role == Role.buyer and current_user.body_id is not None)
     items = queries.evaluations_to_finish(current_user.body_id)
+    pool = _pool_choices()
     return render_template("outcomes/desk.html", reports=queries.reports_to_review(current_user.body_id),
-                           evaluations=[(e, evaluations.outcome(e), _invite_form(e.id)) for e in items],
+                           evaluations=[(e, evaluations.outcome(e), _invite_form(e.id, pool)) for e in items],
                            now=clock.now(), close_form=CloseForm())
 
 
-def _invite_form(evaluation_id: int) -> InviteReviewerForm:
+def _pool_choices() -> list:
+    return [("", _("请选择")), *((str(u.id), u.name) for u in queries.reviewer_pool())]
+
+
+def _invite_form(evaluation_id: int, pool: list) -> InviteReviewerForm:
     form = InviteReviewerForm(prefix=f"ev{evaluation_id}")  # one per card on the desk: field ids stay unique
-    form.reviewer.choices = [("", _("请选择")), *((str(u.id), u.name) for u in queries.reviewer_pool())]
+    form.reviewer.choices = pool
     return form
 
 
@@ -192,7 +200,7 @@ def review(milestone_id):
 def invite(evaluation_id):
     evaluation = _evaluation(evaluation_id)
     require(policies.can_invite_reviewers(current_user, evaluation))
-    form = _invite_form(evaluation.id)
+    form = _invite_form(evaluation.id, _pool_choices())
     reviewer = queries.pool_member(form.reviewer.data)
     if not run_form(form, lambda: evaluations.invite_reviewer(evaluation, reviewer, ReviewerKind(form.kind.data),
                                                               by=current_user), _("已邀请评审打分")):

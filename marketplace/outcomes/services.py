@@ -94,8 +94,12 @@ def save_draft(milestone: Milestone, values: dict, uploads: list[tuple[EvidenceK
     report.narrative = (values.get("narrative") or "").strip()
     if len(report.evidence) + len(uploads) > MAX_EVIDENCE_FILES:
         raise DomainError(_("佐证材料最多 %(n)d 个文件", n=MAX_EVIDENCE_FILES), field="evidence")
+    known = {e.sha256 for e in report.evidence}
     for kind, name, content in uploads:
         stored = files.store(name, content, field="evidence")
+        if stored.sha256 in known:  # the same file chosen twice (or kept and chosen again) is one piece of evidence
+            continue
+        known.add(stored.sha256)
         report.evidence.append(ReportEvidence(kind=kind, original_name=stored.name, sha256=stored.sha256,
                                               content_type=stored.content_type, size=stored.size, added_at=now))
     report.updated_at = now

@@ -127,6 +127,18 @@ def test_below_the_quorum_the_window_is_lengthened_once_then_the_score_is_provis
     assert db.session.query(AuditEvent).filter_by(action="evaluation.extended").count() == 1
 
 
+def test_a_lengthened_window_is_announced_to_the_buyer_and_the_reviewers_still_to_mark(evaluation, contract_parties):
+    from marketplace.notifications.models import Notification
+
+    buyer = contract_parties["buyer"]
+    waiting, done = _expert(evaluation, buyer), _expert(evaluation, buyer)
+    evaluations.mark(evaluation, "80", "已核查", True, by=done)
+    clock.freeze(evaluation.rating_ends_at)
+    evaluations.close_due()
+    told = {n.user_id for n in db.session.query(Notification).filter(Notification.message.contains("延长"))}
+    assert told == {buyer.id, waiting.id}
+
+
 def test_no_extension_when_the_setting_allows_none(evaluation):
     set_setting("evaluation.rating_extensions", "0", by=None, valid_from=clock.today())
     clock.freeze(evaluation.rating_ends_at)

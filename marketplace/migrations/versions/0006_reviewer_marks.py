@@ -4,8 +4,9 @@ Revision ID: 0006_reviewer_marks
 Revises: 0005_contracts_outcomes
 Create Date: 2026-11-28
 
-An adjustment made before this revision becomes the buyer's mark (its reason the mark's reasoning) and closed
-evaluations keep the G they were scored with, so no published figure moves.
+An adjustment made before this revision becomes the buyer's mark (its reason the mark's reasoning). Closed
+evaluations keep the G they were scored with, so no published figure moves; an evaluation still open (whose G is
+not yet published) counts that mark with the configured weight m when it closes.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -95,7 +96,11 @@ def downgrade():
             "status = 'rating' OR (final_score IS NOT NULL AND resident_weight >= 0.70 AND closed_at IS NOT NULL)")
     op.execute("""
         UPDATE outcome_evaluation SET adjusted_g = government_score, adjusted_at = closed_at,
-               adjustment_reason = 'G from reviewers'' marks'
+               adjusted_by_id = (SELECT m.reviewer_id FROM outcome_reviewer_mark m
+                                 WHERE m.evaluation_id = outcome_evaluation.id AND m.kind = 'buyer'),
+               adjustment_reason = COALESCE((SELECT m.comment FROM outcome_reviewer_mark m
+                                             WHERE m.evaluation_id = outcome_evaluation.id AND m.kind = 'buyer'),
+                                            'G from reviewers'' marks')
         WHERE government_score IS NOT NULL AND government_score != computed_g""")
     with op.batch_alter_table('outcome_evaluation', schema=None) as batch_op:
         batch_op.drop_column('government_score')
