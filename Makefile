@@ -9,7 +9,10 @@ FLASK := $(BIN)/flask --app app
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) search rebuild --if-missing
+	# The one search-index writer runs beside the web server and stops with it.
+	$(FLASK) search writer --quiet & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install translations
 	$(BIN)/python -m pytest

@@ -26,6 +26,10 @@ BLUEPRINTS = [
     "marketplace.evaluation.routes",
     "marketplace.outcomes.routes",
     "marketplace.payments.routes",
+    "marketplace.search.routes",
+    "marketplace.projects.routes",
+    "marketplace.stats.routes",
+    "marketplace.feeds.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
                "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",

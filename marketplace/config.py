@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +89,13 @@ class Config:
     STRIPE_HTTP_CLIENT = None  # a stripe.HTTPClient instance; tests use one that serves recorded responses
     PAYMENTS_DONATION_FLOW = os.environ.get("PAYMENTS_DONATION_FLOW", "checkout")  # or "payment_intent"
 
+    # Open data. OCDS ids are "ocds-" + this prefix + "-" + the tender reference; register your own 6-character
+    # prefix with the Open Contracting Partnership before publishing for real (the default is for development).
+    OCDS_PREFIX = os.environ.get("OCDS_PREFIX", "zs1a2b")
+    OCDS_SCHEME = os.environ.get("OCDS_SCHEME", "CN-USCC")  # org-id.guide scheme of the credit code
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # anonymous, per address
+    API_KEY_RATE_LIMIT = os.environ.get("API_KEY_RATE_LIMIT", "1200 per minute")  # per read API key
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
@@ -102,6 +110,8 @@ class TestingConfig(Config):
     MAIL_SERVER = None
     FAST_PASSWORD_HASHING = True
     SIGN_IN_RATE_LIMIT = "1000 per minute"
+    # Never the development index under instance/: each test process gets its own (tests that index set theirs).
+    SEARCH_INDEX_DIR = str(Path(tempfile.gettempdir()) / f"zhengshe-test-index-{os.getpid()}")
 
 
 def load_config(app, overrides: dict | None) -> None:

@@ -2,6 +2,8 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import text
 
 from marketplace.extensions import db
+from marketplace.projects import home as portal_home
+from marketplace.regions.services import region_by_code
 from marketplace.settings.services import get_setting
 
 bp = Blueprint("portal", __name__)
@@ -9,8 +11,12 @@ bp = Blueprint("portal", __name__)
 
 @bp.get("/")
 def home():
+    code = request.args.get("region", "")
+    region = region_by_code(code) if code.isdigit() else None
     return render_template("portal/home.html", reply_days=get_setting("need.reply_working_days"),
-                           close_days=get_setting("need.close_working_days"))
+                           close_days=get_setting("need.close_working_days"), region=region,
+                           open_tenders=portal_home.open_tenders(region), awards=portal_home.latest_awards(region),
+                           ending=portal_home.near_completion(region), headline=portal_home.headline(region))
 
 
 @bp.get("/about")

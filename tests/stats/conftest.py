@@ -1,0 +1,1 @@
+from tests.projects.conftest import organization, project  # noqa: F401 (fixtures)
