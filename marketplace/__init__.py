@@ -27,13 +27,15 @@ BLUEPRINTS = [
     "marketplace.outcomes.routes",
     "marketplace.payments.routes",
     "marketplace.search.routes",
+    "marketplace.follows.routes",
     "marketplace.projects.routes",
     "marketplace.stats.routes",
     "marketplace.feeds.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
                "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",
-               "marketplace.outcomes.jobs", "marketplace.payments.jobs"]
+               "marketplace.outcomes.jobs", "marketplace.payments.jobs",
+               "marketplace.follows.jobs"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -22,6 +22,7 @@ from marketplace.common.wording import join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.evaluation import policies as evaluation
 from marketplace.extensions import db
+from marketplace.follows import services as follows
 from marketplace.notifications import services as notifications
 from marketplace.organizations.models import Membership
 from marketplace.settings.services import get_setting
@@ -194,7 +195,7 @@ def sign(contract: Contract, *, by, code: str | None = None) -> Contract:
     if contract.buyer_signed_at and contract.organization_signed_at:
         _move(contract, ContractAction.sign, by=by)
         tenders.mark_contracted(contract.tender, by=by)
-        _tell_parties(contract, _("合同“%(title)s”双方已签署，开始履行", title=contract.title))
+        _tell_parties(contract, _("合同“%(title)s”双方已签署，开始履行", title=contract.title), public=True)
     return contract
 
 
@@ -231,7 +232,7 @@ def amend(contract: Contract, values: dict, rationale: str, *, by) -> ContractAm
     audit.record(by, "contract.amended", contract, data={"number": amendment.number, "version": contract.version,
                                                          "fields": [c["field"] for c in changes]})
     _tell_parties(contract, _("合同“%(title)s”发布第 %(n)d 号变更：%(rationale)s", title=contract.title,
-                              n=amendment.number, rationale=rationale))
+                              n=amendment.number, rationale=rationale), public=True)
     return amendment
 
 
@@ -249,7 +250,7 @@ def end(contract: Contract, complete: bool, reason: str, *, by) -> Contract:
     contract.termination_reason = reason
     _move(contract, ContractAction.complete if complete else ContractAction.terminate, by=by,
           data={"reason": reason})
-    _tell_parties(contract, _("合同“%(title)s”已结束：%(reason)s", title=contract.title, reason=reason))
+    _tell_parties(contract, _("合同“%(title)s”已结束：%(reason)s", title=contract.title, reason=reason), public=True)
     return contract
 
 
@@ -267,7 +268,10 @@ def warn_unsigned(now=None) -> int:
     return len(late)
 
 
-def _tell_parties(contract: Contract, message: str) -> None:
+def _tell_parties(contract: Contract, message: str, *, public: bool = False) -> None:
+    """Both parties; with `public`, also whoever follows the project (or its tender)."""
+    if public:
+        follows.announce_project(contract, message)
     link = external_url("contracts.show", contract_id=contract.id)
     tenders.tell_buyer(contract.tender, message)
     for membership in db.session.execute(select(Membership).where(

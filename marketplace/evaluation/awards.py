@@ -22,10 +22,13 @@ from marketplace.common.states import transition
 from marketplace.common.workdays import add_working_days
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
+from marketplace.follows.models import Subject
 from marketplace.organizations.models import Membership
 from marketplace.settings.services import get_setting
 from marketplace.tenders import services as tenders
 from marketplace.tenders.models import TenderStatus
+from marketplace.web import external_url
 
 from . import policies, queries
 from .models import Award, AwardStatus, BidResult, Challenge
@@ -86,6 +89,8 @@ def _publish(tender, bid: Bid, rank: int, reason: str | None, *, by) -> Award:
                 day=award.challenge_until.isoformat())
     queries.tell_bidders(tender, message)
     tenders.tell_followers(tender, message)
+    follows.announce(Subject.organization, bid.organization_id, message,
+                     external_url("tenders.show", tender_id=tender.id))
     return award
 
 

@@ -18,6 +18,8 @@ from marketplace.common.privacy import normalize_phone
 from marketplace.common.states import transition
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
+from marketplace.follows.models import Subject
 from marketplace.notifications import services as notifications
 from marketplace.regions.models import BodyKind, GovernmentBody, Region, RegionLevel
 from marketplace.settings.services import get_setting
@@ -245,8 +247,13 @@ def interested_users(need: Need) -> list[User]:
 
 def tell_interested(need: Need, headline: str, detail: str) -> None:
     """In-app notice to the submitter and supporters; mail to the submitter (supporters follow in the app)."""
-    for user in interested_users(need):
+    interested = interested_users(need)
+    for user in interested:
         notifications.notify(user, headline, need_path(need))
+    # Followers who are not the submitter or a supporter (those were just told) hear of it as they chose.
+    others = [u for u in follows.followers((Subject.need, need.id)) if u.id not in {i.id for i in interested}]
+    if others:
+        follows.announce_to(others, headline, external_url("needs.show", need_id=need.id))
     submitter = need.submitted_by
     if submitter.is_active:
         notifications.queue_mail(submitter.email, "need_update", locale=submitter.locale, need=need,

@@ -19,6 +19,8 @@ from marketplace.common.states import transition
 from marketplace.common.wording import join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
+from marketplace.follows.models import Subject
 from marketplace.notifications import services as notifications
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.web import external_url
@@ -174,8 +176,9 @@ def decide(org: Organization, action: OrgAction, *, by: User, reason: str | None
     org.status_reason = reason
     db.session.flush()
     audit.record(by, f"organization.{action.value}", org, data={"reason": reason})
-    tell_managers(org, _("“%(name)s”的登记状态已更新：%(status)s", name=org.name, status=_status_label(org)),
-                  template="organization_status", reason=reason)
+    message = _("“%(name)s”的登记状态已更新：%(status)s", name=org.name, status=_status_label(org))
+    tell_managers(org, message, template="organization_status", reason=reason)
+    follows.announce(Subject.organization, org.id, message, external_url("organizations.profile", org_id=org.id))
     return org
 
 

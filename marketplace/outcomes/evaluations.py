@@ -32,6 +32,7 @@ from marketplace.common.states import transition
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
 from marketplace.notifications.services import notify
 from marketplace.settings.services import get_setting
 from marketplace.web import external_url
@@ -269,6 +270,11 @@ def close_evaluation(evaluation: Evaluation, *, by=None) -> Evaluation:
     if result.passed:
         evaluation.milestone.evaluation_passed_at = now
     db.session.flush()
+    follows.announce_project(evaluation.contract, _(
+        "“%(title)s”%(stage)s阶段绩效评价结束：综合得分 %(score)s%(provisional)s，%(result)s",
+        title=evaluation.contract.title, stage=evaluation.milestone.label, score=f"{result.final:.2f}",
+        provisional=_("（暂定）") if result.provisional else "",
+        result=_("合格") if result.passed else _("不合格")))
     audit.record(by, f"evaluation.{evaluation.status.value}", evaluation, at=now, data={
         "w": str(result.w), "r": str(result.r), "g": str(result.g), "i": str(parts.indicators), "m": str(parts.m),
         "marks": [str(m) for m in parts.marks], "count": result.count, "quorum": result.quorum,

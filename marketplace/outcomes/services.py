@@ -20,6 +20,7 @@ from marketplace.common.wording import join_items
 from marketplace.contracts.models import Contract, Milestone
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
 from marketplace.notifications import services as notifications
 from marketplace.organizations.models import Membership
 from marketplace.organizations.services import membership_of
@@ -214,9 +215,10 @@ def accept_report(report: OutcomeReport, comments: str | None = None, *, by):
     """Accept the report: the milestone's evaluation opens and residents may rate."""
     _review(report, ReportAction.accept, (comments or "").strip() or None, by)
     evaluation = evaluations.open_evaluation(report, by=by)
-    _tell_organization(report.contract, _("“%(title)s”的%(stage)s绩效报告已通过，居民评价已开放",
-                                          title=report.contract.title, stage=_stage(report.milestone)),
-                       external_url("outcomes.report", milestone_id=report.milestone_id))
+    message = _("“%(title)s”的%(stage)s绩效报告已通过，居民评价已开放", title=report.contract.title,
+                stage=_stage(report.milestone))
+    _tell_organization(report.contract, message, external_url("outcomes.report", milestone_id=report.milestone_id))
+    follows.announce_project(report.contract, message)
     return evaluation
 
 

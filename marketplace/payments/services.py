@@ -19,6 +19,7 @@ from marketplace.common.money import MoneyError, format_cny, yuan
 from marketplace.common.states import transition
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
 from marketplace.notifications import services as notifications
 from marketplace.organizations.models import Membership
 from marketplace.tenders import services as tenders
@@ -210,7 +211,7 @@ def confirm_succeeded(payment: Payment, *, intent_id: str | None, amount: Decima
     contract = payment.contract
     if payment.kind == PaymentKind.tranche:
         _tell_parties(payment, _("“%(title)s”%(stage)s节点合同款 %(amount)s 已到账", title=contract.title,
-                                 stage=payment.milestone.label, amount=format_cny(payment.amount)))
+                                 stage=payment.milestone.label, amount=format_cny(payment.amount)), public=True)
     elif payment.donor_email:
         notifications.queue_mail(payment.donor_email, "payment_donation_receipt", payment=payment,
                                  contract=contract, link=external_url("payments.donation", token=payment.public_token))
@@ -247,7 +248,7 @@ def confirm_refunded(payment: Payment, *, amount: Decimal, event_id: str) -> str
     ledger.post_refunded(payment, event_id=event_id, at=now)
     if payment.kind == PaymentKind.tranche:
         _tell_parties(payment, _("“%(title)s”的一笔合同款 %(amount)s 已退款", title=payment.contract.title,
-                                 amount=format_cny(payment.amount)))
+                                 amount=format_cny(payment.amount)), public=True)
     return "refunded"
 
 
@@ -302,8 +303,11 @@ def set_payee_account(organization_id: int, account: str, *, by) -> PayeeAccount
     return row
 
 
-def _tell_parties(payment: Payment, message: str) -> None:
+def _tell_parties(payment: Payment, message: str, *, public: bool = False) -> None:
+    """Both parties; with `public` (money that moved), also the project's followers."""
     contract = payment.contract
+    if public:
+        follows.announce_project(contract, message)
     link = external_url("contracts.show", contract_id=contract.id, _anchor="payments")
     tenders.tell_buyer(contract.tender, message)
     for membership in db.session.execute(select(Membership).where(

@@ -343,14 +343,3 @@ class Amendment(db.Model):
 
     tender: Mapped[Tender] = relationship(back_populates="amendments")
 
-
-class Follower(db.Model):
-    """Someone told of answers, amendments and status changes: need authors and supporters, interested orgs."""
-
-    __tablename__ = "tender_follower"
-    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -26,6 +26,8 @@ from marketplace.common.states import transition
 from marketplace.common.wording import join_clauses, join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import services as follows
+from marketplace.follows.models import Subject
 from marketplace.notifications import services as notifications
 from marketplace.regions.models import GovernmentBody, Region
 from marketplace.settings.services import get_setting
@@ -36,7 +38,6 @@ from .models import (
     METHOD_LABELS,
     TENDER_TRANSITIONS,
     Criterion,
-    Follower,
     Indicator,
     Method,
     Question,
@@ -529,34 +530,22 @@ def unanswered(tender: Tender) -> list[Question]:
 
 # -- followers and notices --------------------------------------------------------------------------------
 
-def follow(tender: Tender, user) -> Follower:
-    """Idempotent: following twice is following once."""
-    existing = db.session.execute(select(Follower).where(
-        Follower.tender_id == tender.id, Follower.user_id == user.id)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    row = Follower(tender_id=tender.id, user_id=user.id, created_at=clock.now())
-    db.session.add(row)
-    db.session.flush()
-    return row
+def follow(tender: Tender, user):
+    """Idempotent: following twice is following once (the follows domain keeps every kind of follow)."""
+    return follows.follow(user, Subject.tender, tender.id)
 
 
 def unfollow(tender: Tender, user) -> None:
-    db.session.execute(Follower.__table__.delete().where(Follower.tender_id == tender.id, Follower.user_id == user.id))
+    follows.unfollow(user, Subject.tender, tender.id)
 
 
 def is_following(tender: Tender, user) -> bool:
-    return user.is_authenticated and db.session.scalar(select(func.count(Follower.id)).where(
-        Follower.tender_id == tender.id, Follower.user_id == user.id)) > 0
+    return follows.is_following(user, Subject.tender, tender.id)
 
 
 def tell_followers(tender: Tender, message: str) -> int:
-    link = external_url("tenders.show", tender_id=tender.id)
-    users = db.session.execute(select(User).join(Follower, Follower.user_id == User.id)
-                               .where(Follower.tender_id == tender.id)).scalars().all()
-    for user in users:
-        notifications.notify(user, message, link)
-    return len(users)
+    """In the app, and by mail at once or in the daily digest, as each follower chose."""
+    return follows.announce(Subject.tender, tender.id, message, external_url("tenders.show", tender_id=tender.id))
 
 
 def buyer_staff(tender: Tender) -> list[User]:

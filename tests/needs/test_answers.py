@@ -126,7 +126,7 @@ def _tender(office, need):
 
 
 def test_plan_links_the_tender_and_makes_everyone_follow_it(make_need, make_user, place):
-    from marketplace.tenders.models import Follower
+    from marketplace.follows.models import Follow, Subject
 
     submitter, supporter = make_user("resident"), make_user("resident")
     need = make_need(by=submitter)
@@ -135,7 +135,8 @@ def test_plan_links_the_tender_and_makes_everyone_follow_it(make_need, make_user
     services.plan(need, tender, by=make_user("buyer"))
     assert need.status == NeedStatus.planned and need.tender_id == tender.id and need.closed_at == clock.now()
     assert "DC-2026-001" in need.updates[-1].message
-    followers = db.session.execute(select(Follower.user_id).where(Follower.tender_id == tender.id)).scalars()
+    followers = db.session.execute(select(Follow.user_id).where(Follow.subject == Subject.tender,
+                                                                Follow.subject_id == tender.id)).scalars()
     assert sorted(followers) == sorted([submitter.id, supporter.id])
     assert len(_notes(supporter)) == 1
 

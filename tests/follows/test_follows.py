@@ -1,0 +1,70 @@
+"""Following a tender, project, organization or need: in-app news, mail at once or in a daily digest."""
+
+from datetime import timedelta
+
+from marketplace.common import clock
+from marketplace.extensions import db
+from marketplace.follows import services
+from marketplace.follows.models import DigestItem, MailChoice, Subject
+from marketplace.notifications.models import Notification, OutboxMessage
+from tests import factories
+from tests.conftest import sign_in
+
+
+def _notes(user) -> list[str]:
+    return [n.message for n in db.session.query(Notification).filter_by(user_id=user.id)]
+
+
+def _mail_to(user) -> list[OutboxMessage]:
+    return db.session.query(OutboxMessage).filter_by(to_address=user.email).all()
+
+
+def test_the_follow_button_toggles_and_lists_what_i_follow(client, contract_parties):
+    contract = contract_parties["contract"]
+    resident = factories.user("resident")
+    sign_in(client, resident)
+    page = f"/projects/{contract.tender_id}"
+    assert client.post(f"/follow/project/{contract.id}", data={"next": page}).headers["Location"].endswith(page)
+    assert services.is_following(resident, Subject.project, contract.id)
+    mine = client.get("/follows").get_data(as_text=True)
+    assert contract.title in mine and page in mine
+    client.post(f"/follow/project/{contract.id}", data={"next": page})
+    assert not services.is_following(resident, Subject.project, contract.id)
+    assert client.post("/follow/project/999999", data={}).status_code == 404
+    assert client.post("/follow/payments/1", data={}).status_code == 404
+
+
+def test_project_news_reaches_followers_of_the_project_and_of_its_tender(contract_parties):
+    from marketplace.contracts import services as contracts
+
+    contract = contract_parties["contract"]
+    on_project, on_tender, bystander = (factories.user("resident") for _ in range(3))
+    services.follow(on_project, Subject.project, contract.id)
+    services.follow(on_tender, Subject.tender, contract.tender_id)
+    contracts.end(contract, False, "服务机构主动退出", by=contract_parties["buyer"])
+    for person in (on_project, on_tender):
+        assert any("已结束" in m for m in _notes(person))
+    assert _notes(bystander) == []
+
+
+def test_mail_at_once_or_in_one_daily_digest(contract_parties):
+    from marketplace.organizations import services as organizations
+    from marketplace.organizations.models import OrgAction
+
+    org = contract_parties["contract"].organization
+    at_once, digest, app_only = (factories.user("resident") for _ in range(3))
+    services.set_preference(at_once, MailChoice.immediate)
+    services.set_preference(app_only, MailChoice.none)
+    for person in (at_once, digest, app_only):
+        services.follow(person, Subject.organization, org.id)
+    registrar = factories.user("registrar")
+    organizations.decide(org, OrgAction.suspend, by=registrar, reason="年检未通过")
+    organizations.decide(org, OrgAction.reinstate, by=registrar, reason="整改完成")
+    assert len(_mail_to(at_once)) == 2 and _mail_to(digest) == [] and _mail_to(app_only) == []
+    assert all(len(_notes(p)) == 2 for p in (at_once, digest, app_only))
+
+    assert services.send_digests() >= 1  # (the bidders, who follow the tender they asked about, get theirs too)
+    (mail,) = _mail_to(digest)
+    assert "2 条新进展" in mail.subject and mail.body_text.count(org.name) == 2
+    assert services.send_digests(clock.now() + timedelta(hours=1)) == 0  # nothing new, and not twice a day
+    assert db.session.query(DigestItem).filter(DigestItem.sent_at.is_(None)).count() == 0
