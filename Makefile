@@ -15,7 +15,7 @@ run: install translations
 		$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 install: $(VENV)/.installed
 

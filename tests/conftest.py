@@ -60,12 +60,30 @@ def make_test_app(database_url: str, **overrides):
     return app
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker resets the schema of a PostgreSQL database of its own (`…_gw0`, `…_gw1`);
+    sharing one, a worker would drop the tables another is testing on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(_database_url(url))
+    name = f"{parsed.database}_{worker}"
+    admin = parsed.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = os.environ["TEST_DATABASE_URL"]
+        url = _worker_database(os.environ["TEST_DATABASE_URL"])
     app = make_test_app(url)
     with app.app_context():
         reset_database()
