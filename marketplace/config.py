@@ -41,13 +41,23 @@ def _database_url(url: str | None) -> str:
     return url
 
 
+def _pool_options(url: str) -> dict:
+    """PostgreSQL connections per process: pool + overflow, times the gunicorn workers and threads, must stay under
+    the server's max_connections (100 by default). Recycled after 30 minutes, so a restarted server or a
+    failover is picked up without errors."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {"pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
+            "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")), "pool_recycle": 1800}
+
+
 class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Wraps the keys that seal bids (and other data encrypted at rest); never stored in the database.
     MASTER_KEY = os.environ.get("MASTER_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, **_pool_options(SQLALCHEMY_DATABASE_URI)}
     REDIS_URL = os.environ.get("REDIS_URL")
     # Where people reach the site; links in mail sent by background jobs (outside any request) use it.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
