@@ -31,6 +31,8 @@ BLUEPRINTS = [
     "marketplace.projects.routes",
     "marketplace.stats.routes",
     "marketplace.feeds.routes",
+    "marketplace.api.routes",
+    "marketplace.opendata.routes",
 ]
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
                "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",

@@ -190,10 +190,12 @@ def users_otp(email):
 
 
 def register(app) -> None:
+    from marketplace.api.cli import api_cli
     from marketplace.catalog.cli import catalogs_cli
     from marketplace.payments.cli import payments_cli
     from marketplace.search.cli import search_cli
 
     app.cli.add_command(demo_command)
-    for group in (audit_cli, jobs_cli, regions_cli, users_cli, catalogs_cli, payments_cli, search_cli):
+    for group in (audit_cli, jobs_cli, regions_cli, users_cli, catalogs_cli, payments_cli, search_cli,
+                  api_cli):
         app.cli.add_command(group)

@@ -8,7 +8,7 @@ from marketplace.bids.models import Bid
 from marketplace.contracts.models import Contract
 from marketplace.evaluation.models import Award
 from marketplace.extensions import db
-from marketplace.projects.queries import SIGNED_STATES, within
+from marketplace.projects.queries import SIGNED, within
 from marketplace.tenders.models import Tender
 
 LIMIT = 50
@@ -36,8 +36,9 @@ def awards(filters: dict) -> list[Award]:
 
 
 def projects(filters: dict) -> list[Contract]:
-    """Signed contracts: a project enters the feed when it is funded, i.e. when both sides have signed."""
-    query = (select(Contract).join(Contract.tender).where(Contract.status.in_(SIGNED_STATES))
+    """Signed contracts: a project enters the feed when it is funded, i.e. when both sides have signed. Only
+    signed ones have an active_at, so none sorts by a NULL (first on PostgreSQL, last on SQLite)."""
+    query = (select(Contract).join(Contract.tender).where(SIGNED)
              .options(contains_eager(Contract.tender), joinedload(Contract.organization))
              .order_by(Contract.active_at.desc(), Contract.id.desc()).limit(LIMIT))
     return db.session.execute(_narrow(query, Contract.tender_id, filters)).unique().scalars().all()

@@ -30,7 +30,14 @@ def set_language():
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
     target = request.form.get("next") or url_for("portal.home")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(target if is_local_path(target) else "/")
+
+
+def is_local_path(target: str) -> bool:
+    """A path on this site: browsers read "//host" and "/\\host" (and the same with a tab or newline slipped in,
+    which they strip) as another site, so only one slash followed by neither, and no control characters."""
+    return (target.startswith("/") and target[1:2] not in ("/", "\\")
+            and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target))
 
 
 @bp.get("/healthz")

@@ -17,7 +17,7 @@ from marketplace.outcomes.models import Evaluation
 from marketplace.regions.models import Region
 from marketplace.tenders.models import Tender, TenderStatus
 
-from .queries import SIGNED_STATES, filtered, within
+from .queries import filtered, signed, within
 
 LIMIT = 5
 
@@ -59,14 +59,14 @@ class Headline:
 def headline(region: Region | None) -> Headline:
     """Signed projects and their value, verified organizations based in the region, and the mean final score of
     the closed stage evaluations of those projects."""
-    signed = filtered({"region": region}, SIGNED_STATES)
-    count, value = db.session.execute(signed.with_only_columns(func.count(Contract.id),
+    funded = signed({"region": region})
+    count, value = db.session.execute(funded.with_only_columns(func.count(Contract.id),
                                                                func.sum(Contract.value))).one()
     orgs = select(func.count(Organization.id)).where(Organization.status == OrgStatus.verified)
     if region is not None:
         orgs = orgs.join(Region, Region.id == Organization.region_id).where(Region.code.startswith(region.code_prefix))
     score = db.session.scalar(select(func.avg(Evaluation.final_score)).where(
-        Evaluation.closed_at.is_not(None), Evaluation.contract_id.in_(signed.with_only_columns(Contract.id))))
+        Evaluation.closed_at.is_not(None), Evaluation.contract_id.in_(funded.with_only_columns(Contract.id))))
     return Headline(projects=count, value=Decimal(str(value or 0)).quantize(Decimal("0.01")),
                     organizations=db.session.scalar(orgs),
                     average_score=Decimal(str(score)).quantize(Decimal("0.1")) if score is not None else None)

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import distinct, func, or_, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from marketplace.bids.models import Bid, Opening
-from marketplace.contracts.models import Contract, ContractStatus
+from marketplace.contracts.models import Contract, ContractStatus, Milestone
 from marketplace.evaluation.models import Award
 from marketplace.extensions import db
 from marketplace.needs.models import Need
@@ -20,8 +20,9 @@ from marketplace.tenders.models import Question, Tender, TenderRegion
 # A project is public from the award on; the contract row exists from generation, before the signatures.
 PROJECT_STATES = (ContractStatus.awaiting_signatures, ContractStatus.active, ContractStatus.completed,
                   ContractStatus.terminated)
-# Money counts as spent once both sides signed: an unsigned contract may still fall through.
-SIGNED_STATES = (ContractStatus.active, ContractStatus.completed, ContractStatus.terminated)
+# Money counts as spent once both sides signed: an unsigned contract may still fall through. Signed is the stamp,
+# not the status: a contract terminated while awaiting signatures is "terminated" without ever having been signed.
+SIGNED = Contract.active_at.is_not(None)
 CATEGORY_LENGTH = 3  # "A04" of "A0401": the second level of the purchase catalog names the field of service
 SORTS = {
     "newest": (Contract.created_at.desc(), Contract.id.desc()),
@@ -41,9 +42,12 @@ def within(region: Region, tender_id_column):
     prefix = region.code_prefix
     served = (select(TenderRegion.id).join(Region, Region.id == TenderRegion.region_id)
               .where(TenderRegion.tender_id == tender_id_column, Region.code.startswith(prefix)).exists())
-    bought = (select(Tender.id).join(GovernmentBody, GovernmentBody.id == Tender.buyer_id)
+    # An alias: were the outer query on Tender itself (the home page, the tenders feed), a plain Tender here would
+    # be correlated with it and the buyer test would hold for any tender while some body sits in the region.
+    bought_tender = aliased(Tender)
+    bought = (select(bought_tender.id).join(GovernmentBody, GovernmentBody.id == bought_tender.buyer_id)
               .join(Region, Region.id == GovernmentBody.region_id)
-              .where(Tender.id == tender_id_column, Region.code.startswith(prefix)).exists())
+              .where(bought_tender.id == tender_id_column, Region.code.startswith(prefix)).exists())
     return or_(served, bought)
 
 
@@ -65,6 +69,11 @@ def filtered(filters: dict, states=PROJECT_STATES):
     if filters.get("amount_max") is not None:
         query = query.where(Contract.value <= filters["amount_max"])
     return query
+
+
+def signed(filters: dict):
+    """The filtered projects whose contract both sides signed: the funded ones, whose value counts as spent."""
+    return filtered(filters).where(SIGNED)
 
 
 def list_query(filters: dict):
@@ -158,7 +167,7 @@ class Story:
 
     @property
     def signed(self) -> bool:
-        return self.contract.status != ContractStatus.awaiting_signatures
+        return self.contract.active_at is not None
 
 
 def load_story(tender_id: int) -> Story | None:
@@ -198,14 +207,26 @@ def _load_delivery(story: Story) -> None:
     story.payments = payments_for([contract.id])
 
 
+def latest_accepted_reports(contract_ids):
+    """Ids of each contract's latest accepted report (the one of the furthest milestone). A report states the
+    people served so far, like its indicator actuals: adding the stages up would count a person once per stage."""
+    later, later_milestone = aliased(OutcomeReport), aliased(Milestone)
+    superseded = (select(later.id).join(later_milestone, later_milestone.id == later.milestone_id)
+                  .where(later.contract_id == OutcomeReport.contract_id, later.status == ReportStatus.accepted,
+                         later_milestone.position > Milestone.position).exists())
+    return (select(OutcomeReport.id).join(Milestone, Milestone.id == OutcomeReport.milestone_id)
+            .where(OutcomeReport.contract_id.in_(contract_ids), OutcomeReport.status == ReportStatus.accepted,
+                   ~superseded))
+
+
 def beneficiaries_of(contract_ids) -> list[tuple]:
-    """People served by group, summed over the accepted reports of the contracts. Aggregates only."""
+    """People served by group, as the latest accepted report of each contract counts them, summed over the
+    contracts. Aggregates only."""
     if not contract_ids:
         return []
     return [tuple(row) for row in db.session.execute(
         select(BeneficiaryCount.group, func.sum(BeneficiaryCount.people))
-        .join(OutcomeReport, OutcomeReport.id == BeneficiaryCount.report_id)
-        .where(OutcomeReport.contract_id.in_(contract_ids), OutcomeReport.status == ReportStatus.accepted)
+        .where(BeneficiaryCount.report_id.in_(latest_accepted_reports(contract_ids)))
         .group_by(BeneficiaryCount.group).order_by(BeneficiaryCount.group)).all()]
 
 

@@ -1,15 +1,15 @@
-"""The numbers behind each chart. One or two statements per chart, grouped in the database where the grouping
-is portable; the need SLA is judged in Python because "answered by the due day" is a Beijing calendar day.
+"""The numbers behind each chart. One or two statements per chart, grouped in the database.
 
-Money is the value of signed contracts (active, completed or terminated): an unsigned one may still fall
-through. Beneficiaries are the people counted in accepted reports, summed over the stages, by group only."""
+Money is the value of signed contracts (both sides signed, whatever happened since): an unsigned one may still
+fall through, and one terminated before signing never counted. Beneficiaries are the people counted in the latest
+accepted report of each contract (a report counts everyone served so far), by group only."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased
 
 from marketplace.common import clock
@@ -28,10 +28,15 @@ from marketplace.outcomes.models import (
     BENEFICIARY_GROUP_LABELS,
     BeneficiaryCount,
     Evaluation,
-    OutcomeReport,
-    ReportStatus,
 )
-from marketplace.projects.queries import CATEGORY_LENGTH, PROJECT_STATES, SIGNED_STATES, category_names, filtered
+from marketplace.projects.queries import (
+    CATEGORY_LENGTH,
+    PROJECT_STATES,
+    category_names,
+    filtered,
+    latest_accepted_reports,
+    signed,
+)
 from marketplace.regions.models import GovernmentBody, Region
 from marketplace.tenders.models import Tender
 
@@ -60,7 +65,7 @@ def _money(value) -> Decimal:
 
 
 def _signed(filters: dict):
-    return filtered(filters, SIGNED_STATES)
+    return signed(filters)
 
 
 def spend_by_category(filters: dict) -> Chart:
@@ -102,12 +107,11 @@ def beneficiaries_by_group(filters: dict) -> Chart:
     contracts = _signed(filters).with_only_columns(Contract.id)
     counts = dict(db.session.execute(
         select(BeneficiaryCount.group, func.sum(BeneficiaryCount.people))
-        .join(OutcomeReport, OutcomeReport.id == BeneficiaryCount.report_id)
-        .where(OutcomeReport.status == ReportStatus.accepted, OutcomeReport.contract_id.in_(contracts))
+        .where(BeneficiaryCount.report_id.in_(latest_accepted_reports(contracts)))
         .group_by(BeneficiaryCount.group)).all())
     return Chart("beneficiaries", str(_l("服务对象（按群体）")), str(_l("群体")), str(_l("人数")),
                  [(str(label), int(counts.get(group, 0))) for group, label in BENEFICIARY_GROUP_LABELS.items()],
-                 note=str(_l("各阶段通过审核的报告中的服务人数合计，只统计分组人数")))
+                 note=str(_l("每个项目最近一份通过审核的报告中的累计服务人数，只统计分组人数")))
 
 
 def _organizations(filters: dict):
@@ -125,7 +129,9 @@ def grade_day(filters: dict) -> date:
     return min(today, date(year, 12, 31)) if year else today
 
 
-def organizations_by_grade(filters: dict) -> Chart:
+def grade_counts(filters: dict) -> tuple[dict[str, int], int]:
+    """How many verified organizations of the region hold each grade on `grade_day`, and how many there are in
+    all. Shared with /api/v1/statistics so both answer the same filter alike."""
     day = grade_day(filters)
     orgs = _organizations(filters).subquery()
     grades = dict(db.session.execute(
@@ -134,9 +140,17 @@ def organizations_by_grade(filters: dict) -> Chart:
             Fact.status == FactStatus.confirmed, Fact.valid_from <= day, Fact.valid_until >= day)
         .order_by(Fact.valid_from, Fact.id)).all())  # a later grade overwrites an earlier one
     total = db.session.scalar(select(func.count()).select_from(orgs))
-    counts = {g: sum(1 for v in grades.values() if v == g) for g in GRADES}
+    counts: dict[str, int] = {}
+    for grade in grades.values():
+        counts[grade] = counts.get(grade, 0) + 1
+    return counts, total
+
+
+def organizations_by_grade(filters: dict) -> Chart:
+    day = grade_day(filters)
+    graded, total = grade_counts(filters)
     return Chart("organizations-grade", str(_l("社会组织评估等级")), str(_l("等级")), str(_l("机构数")),
-                 [*((g, counts[g]) for g in GRADES), (str(_l("未评级或已过期")), total - len(grades))],
+                 [*((g, graded.get(g, 0)) for g in GRADES), (str(_l("未评级或已过期")), total - sum(graded.values()))],
                  note=str(_l("已认证的社会组织，按 %(day)s 有效的评估等级", day=day.isoformat())))
 
 
@@ -160,22 +174,35 @@ def average_scores(filters: dict) -> Chart:
                  note=str(_l("已结束的阶段评价共 %(n)d 次", n=row[3])))
 
 
+def _due_day_end(due_on):
+    """The UTC moment (naive, as stored) the Beijing calendar day `due_on` ends: "answered by the due day" is
+    a local day. Beijing keeps one offset all year (no daylight saving since 1991), so it is a fixed shift; date
+    arithmetic is the one thing SQLite and PostgreSQL spell differently."""
+    offset = clock.LOCAL_TZ.utcoffset(datetime(2000, 1, 1))
+    shift = timedelta(days=1) - offset
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.datetime(due_on, f"+{int(shift.total_seconds())} seconds")
+    return due_on + shift
+
+
 def needs_within_sla(filters: dict) -> Chart:
-    """Needs by how the street office answered against the reply deadline: on time, late, still open."""
-    query = select(Need.replied_at, Need.reply_due_on).join(Region, Region.id == Need.community_id)
+    """Needs by how the street office answered against the reply deadline: on time, late, still open. Counted
+    in the database: a district has tens of thousands of needs a year."""
+    query = select(Need.id).join(Region, Region.id == Need.community_id)
     if filters.get("region") is not None:
         query = query.where(Region.code.startswith(filters["region"].code_prefix))
     if filters.get("year"):
         year = filters["year"]
         query = query.where(Need.submitted_at >= clock.local_midnight(date(year, 1, 1)),
                             Need.submitted_at < clock.local_midnight(date(year + 1, 1, 1)))
-    today = clock.today()
+    answered = Need.replied_at.is_not(None)
+    bucket = case((answered & (Need.replied_at < _due_day_end(Need.reply_due_on)), "on_time"), (answered, "late"),
+                  (Need.reply_due_on < clock.today(), "overdue"), else_="waiting")
+    # Grouped over a subquery: PostgreSQL refuses GROUP BY on a CASE whose bound values differ from the SELECT's.
+    classified = query.with_only_columns(bucket.label("bucket")).subquery()
     buckets = {"on_time": 0, "late": 0, "overdue": 0, "waiting": 0}
-    for replied_at, due_on in db.session.execute(query).all():
-        if replied_at is not None:
-            buckets["on_time" if clock.to_local(replied_at).date() <= due_on else "late"] += 1
-        else:
-            buckets["overdue" if today > due_on else "waiting"] += 1
+    buckets |= dict(db.session.execute(select(classified.c.bucket, func.count())
+                                       .group_by(classified.c.bucket)).all())
     labels = {"on_time": _l("按时答复"), "late": _l("超时答复"), "overdue": _l("已超时未答复"),
               "waiting": _l("未到期待答复")}
     return Chart("needs-sla", str(_l("群众需求答复时限")), str(_l("答复情况")), str(_l("需求数")),

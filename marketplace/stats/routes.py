@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
 
+from marketplace.opendata.cells import spreadsheet_cell
 from marketplace.organizations import services as organizations
 from marketplace.regions.services import region_by_code
 
@@ -57,7 +58,7 @@ def download(key):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([chart.label_heading, chart.value_heading])
-    writer.writerows([label, value] for label, value in chart.rows)
+    writer.writerows([spreadsheet_cell(label), value] for label, value in chart.rows)
     # The BOM lets Excel, which most offices open CSV files with, read the Chinese as UTF-8.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={key}.csv"})

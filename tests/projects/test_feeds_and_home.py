@@ -79,3 +79,19 @@ def test_the_home_page_shows_what_is_open_awarded_ending_and_the_numbers(client,
     factories.region("110101002", name="景山街道")
     region = client.get("/?region=110101002").get_data(as_text=True).split('id="numbers-heading"')[1]
     assert "景山街道 概况" in region and "<dd>0</dd>" in region and "¥0.00" in region
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/projects/?year=2026", "/projects/?year=2026"),
+    ("//evil.example", "/"),
+    ("/\\evil.example", "/"),
+    ("/\\/evil.example", "/"),
+    ("/\t/evil.example", "/"),
+    ("/\n/evil.example", "/"),
+    ("https://evil.example/", "/"),
+    ("/a\\b", "/"),
+])
+def test_the_language_switch_returns_only_to_a_path_of_this_site(client, target, expected):
+    response = client.post("/language", data={"lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected

@@ -127,3 +127,37 @@ def _needs():
                             replied_at=replied, reply_due_on=due, close_due_on=due + timedelta(days=30)))
     db.session.flush()
 
+
+
+def test_beneficiaries_come_from_each_contracts_latest_accepted_report(client, project):
+    """A report counts everyone served so far: two stages of 30 and then 45 elderly people served 45, not 75."""
+    from tests.projects.conftest import make_project
+
+    first, second = make_project(), make_project()
+    _deliver(first, first.milestones[0], "10", {"elderly": 30, "youth": 5})
+    _deliver(first, first.milestones[1], "20", {"elderly": 45})
+    _deliver(second, second.milestones[0], "10", {"elderly": 7})
+    served = table(client.get("/stats/").get_data(as_text=True), "beneficiaries")
+    assert served["老年人"] == "52" and served["儿童青少年"] == "0"
+
+
+def test_the_reply_deadline_is_the_end_of_the_beijing_due_day(client, project, count_queries):
+    """Answered at 23:59 Beijing time on the due day is on time; a minute past midnight is late. Counted in one
+    statement, whatever the number of needs."""
+    street = factories.body(region_code="110101001")
+    community = factories.region("110101001001")
+    author = factories.user("resident")
+    due = clock.today() - timedelta(days=5)
+    for replied in (clock.local_midnight(due + timedelta(days=1)) - timedelta(minutes=1),
+                    clock.local_midnight(due + timedelta(days=1)) + timedelta(minutes=1)):
+        db.session.add(Need(community_id=community.id, office_id=street.id, item_code="A0401", item_name="养老",
+                            title="需求", description="需求", submitted_by_id=author.id, status=NeedStatus.replied,
+                            submitted_at=clock.now() - timedelta(days=10), replied_at=replied, reply_due_on=due,
+                            close_due_on=due + timedelta(days=30)))
+    db.session.flush()
+    from marketplace.stats.queries import needs_within_sla
+
+    with count_queries() as counter:
+        chart = needs_within_sla({})
+    assert dict(chart.rows) == {"按时答复": 1, "超时答复": 1, "已超时未答复": 0, "未到期待答复": 0}
+    assert counter.count == 1
