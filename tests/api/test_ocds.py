@@ -29,7 +29,7 @@ from tests.tenders.conftest import build_market, build_ready_tender
 def _schemas_present():
     # Never skipped: a missing schema directory would let every validation here pass unseen.
     assert (SCHEMA_DIR / "release-package-schema.json").is_file(), \
-        f"OCDS 1.1 schemas not found in {SCHEMA_DIR} (set OCDS_SCHEMA_DIR, or put them at ../shared/ocds)"
+        f"OCDS 1.1 schemas not found in {SCHEMA_DIR} (set OCDS_SCHEMA_DIR, or restore tests/api/ocds_schemas)"
 
 DATE_KEYS = {"date", "startDate", "endDate", "dueDate", "dateMet", "dateSigned", "datePublished", "publishedDate"}
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
