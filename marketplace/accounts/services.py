@@ -3,7 +3,7 @@
 import secrets
 from datetime import timedelta
 
-from flask import url_for
+from flask import after_this_request, has_request_context, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from marketplace import security
 from marketplace.audit import services as audit
 from marketplace.common import clock
+from marketplace.common.hooks import after_commit
+from marketplace.common.locks import lock
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -146,7 +148,15 @@ def complete_sign_in(user: User) -> None:
 
 
 def verify_second_factor(user: User, code: str) -> str:
-    """Accept a TOTP code or an unused recovery code; returns which one was used."""
+    """Accept a TOTP code or an unused recovery code; returns which one was used.
+
+    Nothing is accepted while the account is locked. A wrong code counts toward the same lockout as a wrong
+    password, and the count must outlive the caller: a tranche release or a contract signature refused for a
+    wrong code rolls its transaction back (`run_form`), which used to take the count with it, so codes could
+    be guessed there without end. Unless the caller commits, the failure is written again once the request is
+    done, in a transaction of its own."""
+    if user.locked_until and user.locked_until > clock.now():
+        raise DomainError(locked_message(user), field="code")
     step = security.totp_step_if_valid(user.totp_secret or "", code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
@@ -155,8 +165,31 @@ def verify_second_factor(user: User, code: str) -> str:
         audit.record(user, "user.recovery_code_used", user, data={"left": remaining_recovery_codes(user)})
         return "recovery"
     register_failure(user)
+    _keep_failure_past_rollback(user.id)
     wrong = _("验证码不正确或已使用，请输入验证器中当前的 6 位数字")
     raise DomainError(locked_message(user) if user.locked_until else wrong, field="code")
+
+
+def _keep_failure_past_rollback(user_id: int) -> None:
+    """After the request, count the failure again unless the caller's transaction committed it.
+
+    Not a second session at once: it would wait on (SQLite) or be nested in (tests, one connection) the
+    caller's transaction. After the response is built the caller's work is finished, so the request's session
+    can roll back what was left and commit the failure alone, audit row and mail included."""
+    if not has_request_context():
+        return  # a job or the shell: its own transaction decides
+    committed = []
+    after_commit(committed.append, True)  # dropped if the caller rolls back
+
+    @after_this_request
+    def _count_failure(response):
+        if not committed:
+            db.session.rollback()
+            user = db.session.get(User, user_id)
+            lock(user)
+            register_failure(user)
+            db.session.commit()
+        return response
 
 
 def _use_recovery_code(user: User, code: str) -> bool:

@@ -2,11 +2,11 @@
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.forms import run_form
 from marketplace.pagination import paginate
 from marketplace.security import require
@@ -98,6 +98,7 @@ def indicators(contract_id):
 
 @bp.route("/<int:contract_id>/sign", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])  # a second-factor code
 def sign(contract_id):
     contract = _load(contract_id)
     side = policies.signing_side(current_user, contract)

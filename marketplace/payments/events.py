@@ -10,6 +10,7 @@ import json
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -67,21 +68,27 @@ def apply(row: StripeEvent) -> None:
 
 
 def _payment_for(obj: dict) -> Payment | None:
-    """Our payment, by the id we put in the metadata, else by the Stripe object ids we stored."""
-    payment_id = str((obj.get("metadata") or {}).get("payment_id") or "")
-    if payment_id.isdigit():
-        payment = db.session.get(Payment, int(payment_id))
-        if payment is not None:
-            return payment
+    """Our payment, by the Stripe ids we stored, else by the idempotency key we sent as `payment_key`.
+
+    Never by a row id in the metadata: it may name a row that was rolled back (and, on PostgreSQL, never comes
+    back under that id). A row found by key whose PaymentIntent is another one is a donor's earlier attempt;
+    news about that abandoned PaymentIntent is not this row's (it stays parked, then reconciliation shows it)."""
     intent_id = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
     if isinstance(intent_id, dict):
         intent_id = intent_id.get("id")
+    if obj.get("object") == "checkout.session":
+        found = db.session.execute(select(Payment).where(Payment.checkout_session_id == obj.get("id"))).scalar()
+        if found is not None:
+            return found
     if intent_id:
         found = db.session.execute(select(Payment).where(Payment.stripe_payment_intent_id == intent_id)).scalar()
         if found is not None:
             return found
-    if obj.get("object") == "checkout.session":
-        return db.session.execute(select(Payment).where(Payment.checkout_session_id == obj.get("id"))).scalar()
+    key = (obj.get("metadata") or {}).get("payment_key")
+    if isinstance(key, str) and key:
+        found = db.session.execute(select(Payment).where(Payment.idempotency_key == key)).scalar()
+        if found is not None and found.stripe_payment_intent_id in (None, intent_id):
+            return found
     return None
 
 
@@ -102,6 +109,13 @@ def _checkout_completed(payment, obj, event_id):
                                       amount=gateway.yuan_from_fen(obj["amount_total"]), event_id=event_id)
 
 
+def _checkout_abandoned(payment, obj, event_id):
+    """The donor left Checkout until it expired, or a delayed payment method failed: nothing will arrive."""
+    message = (_("付款页面已过期，未完成付款") if obj.get("status") == "expired"
+               else _("付款未能完成（支付方式最终扣款失败）"))
+    return services.confirm_failed(payment, message=message, event_id=event_id)
+
+
 def _charge_refunded(payment, obj, event_id):
     if not obj.get("refunded"):
         return "partial refund: not handled"
@@ -109,6 +123,9 @@ def _charge_refunded(payment, obj, event_id):
 
 
 def _refund_updated(payment, obj, event_id):
+    if obj.get("status") in ("failed", "canceled"):
+        return services.confirm_refund_failed(payment, refund_id=obj["id"], status=obj["status"],
+                                              reason=obj.get("failure_reason"), event_id=event_id)
     if obj.get("status") != "succeeded":
         return f"refund {obj.get('status')}"
     return services.confirm_refunded(payment, amount=gateway.yuan_from_fen(obj["amount"]), event_id=event_id)
@@ -119,9 +136,12 @@ HANDLERS = {
     "payment_intent.payment_failed": _intent_failed,
     "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _checkout_completed,
+    "checkout.session.async_payment_failed": _checkout_abandoned,
+    "checkout.session.expired": _checkout_abandoned,
     "charge.refunded": _charge_refunded,
     "refund.created": _refund_updated,
     "refund.updated": _refund_updated,
+    "refund.failed": _refund_updated,
 }
 
 

@@ -41,6 +41,8 @@ class Intent:
     created: int = 0
     client_secret: str | None = None
     error_message: str | None = None
+    destination: str | None = None  # the connected account of a destination charge
+    amount_refunded: Decimal = Decimal("0.00")  # from its latest charge, when Stripe sent the charge along
 
 
 @dataclass
@@ -83,9 +85,13 @@ def _plain(obj) -> dict:
 def _intent(obj) -> Intent:
     obj = _plain(obj)
     error = obj.get("last_payment_error") or {}
+    charge = obj.get("latest_charge")
     return Intent(id=obj["id"], amount=from_fen(obj["amount"]), currency=obj["currency"], status=obj["status"],
                   metadata=dict(obj.get("metadata") or {}), created=obj.get("created") or 0,
-                  client_secret=obj.get("client_secret"), error_message=error.get("message"))
+                  client_secret=obj.get("client_secret"), error_message=error.get("message"),
+                  destination=(obj.get("transfer_data") or {}).get("destination"),
+                  amount_refunded=from_fen(charge.get("amount_refunded") or 0) if isinstance(charge, dict)
+                  else from_fen(0))
 
 
 def _unavailable(exc: stripe.StripeError) -> GatewayUnavailable:
@@ -143,7 +149,7 @@ def create_checkout_session(amount: Decimal, *, name: str, metadata: dict, idemp
     """A hosted Stripe Checkout page for one payment; returns (session id, the URL to send the payer to)."""
     meta = {k: str(v) for k, v in metadata.items()}
     params = {"mode": "payment", "success_url": success_url, "cancel_url": cancel_url,
-              "client_reference_id": meta.get("payment_id"), "metadata": meta,
+              "client_reference_id": meta.get("payment_key"), "metadata": meta,
               "payment_intent_data": {"metadata": meta},
               "line_items": [{"quantity": 1, "price_data": {"currency": "cny", "unit_amount": to_fen(amount),
                                                             "product_data": {"name": name[:250]}}}]}
@@ -157,19 +163,28 @@ def create_checkout_session(amount: Decimal, *, name: str, metadata: dict, idemp
 
 
 def refund(intent_id: str, *, metadata: dict, idempotency_key: str) -> str:
-    """Refund a PaymentIntent in full; returns the refund id. The outcome arrives by webhook."""
+    """Refund a PaymentIntent in full; returns the refund id. The outcome arrives by webhook.
+
+    A destination charge moved the money on to the organization's connected account: without
+    `reverse_transfer` Stripe would refund the payer out of the platform's balance and the organization would
+    keep the tranche, while our ledger says it gave it back. Whether it was one is read from the PaymentIntent
+    itself (not from today's payee settings), so a retry sends the same parameters with the same key."""
+    client = _client()
     try:
-        made = _client().v1.refunds.create({"payment_intent": intent_id,
-                                            "metadata": {k: str(v) for k, v in metadata.items()}},
-                                           {"idempotency_key": idempotency_key})
+        intent = _plain(client.v1.payment_intents.retrieve(intent_id))
+        params = {"payment_intent": intent_id, "metadata": {k: str(v) for k, v in metadata.items()}}
+        if (intent.get("transfer_data") or {}).get("destination"):
+            params["reverse_transfer"] = True
+        made = client.v1.refunds.create(params, {"idempotency_key": idempotency_key})
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
     return made["id"]
 
 
 def retrieve_intent(intent_id: str) -> Intent | None:
+    """One PaymentIntent with its latest charge (for what was refunded), or None when Stripe has no such id."""
     try:
-        return _intent(_client().v1.payment_intents.retrieve(intent_id))
+        return _intent(_client().v1.payment_intents.retrieve(intent_id, {"expand": ["latest_charge"]}))
     except stripe.InvalidRequestError as exc:
         if exc.http_status == 404:
             return None
@@ -179,15 +194,17 @@ def retrieve_intent(intent_id: str) -> Intent | None:
 
 
 def list_intents(start: datetime, end: datetime) -> list[Intent]:
-    """PaymentIntents created in [start, end)."""
+    """PaymentIntents created in [start, end), each with its latest charge (for what was refunded)."""
     low, high = int(start.timestamp()), int(end.timestamp())
     client = _client()
+    expand = ["data.latest_charge"]
     try:
         try:
-            page = client.v1.payment_intents.list({"limit": 100, "created": {"gte": low, "lt": high}})
+            page = client.v1.payment_intents.list({"limit": 100, "created": {"gte": low, "lt": high},
+                                                   "expand": expand})
         except stripe.InvalidRequestError:
             # localstripe lists PaymentIntents but refuses the `created` filter; we filter below anyway.
-            page = client.v1.payment_intents.list({"limit": 100})
+            page = client.v1.payment_intents.list({"limit": 100, "expand": expand})
         found = [_intent(obj) for obj in page.auto_paging_iter()]
     except stripe.StripeError as exc:
         raise _unavailable(exc) from exc
@@ -196,16 +213,20 @@ def list_intents(start: datetime, end: datetime) -> list[Intent]:
 
 def verify_signature(payload: bytes, header: str, secret: str, now: datetime) -> None:
     """Check a `Stripe-Signature: t=…,v1=…` header the way Stripe signs: HMAC-SHA256(secret, "t.payload"),
-    within SIGNATURE_TOLERANCE_SECONDS of our clock. Raises InvalidSignature."""
+    within SIGNATURE_TOLERANCE_SECONDS of our clock. Raises InvalidSignature.
+
+    While a webhook secret is being rolled Stripe signs with both and sends one `v1=` per secret: any may match.
+    The header is whatever the sender wrote, so it is compared as bytes (`compare_digest` refuses non-ASCII
+    text) and its timestamp must be ASCII digits (`int()` would take other scripts' digits)."""
     if not secret or not header:
         raise InvalidSignature("missing signature or secret")
     pairs = [part.split("=", 1) for part in header.split(",") if "=" in part]
-    timestamps = [value for key, value in pairs if key.strip() == "t"]
-    signatures = [value.strip() for key, value in pairs if key.strip() == "v1"]
-    if len(timestamps) != 1 or not timestamps[0].strip().isdigit() or not signatures:
+    timestamps = [value.strip() for key, value in pairs if key.strip() == "t"]
+    signatures = [value.strip().encode("utf-8", "surrogateescape") for key, value in pairs if key.strip() == "v1"]
+    if len(timestamps) != 1 or not (timestamps[0].isascii() and timestamps[0].isdigit()) or not signatures:
         raise InvalidSignature("malformed header")
     timestamp = int(timestamps[0])
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest().encode()
     if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
         raise InvalidSignature("no matching signature")
     if abs(now.timestamp() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:

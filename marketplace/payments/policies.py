@@ -12,7 +12,11 @@ def _signed_in(user) -> bool:
 
 
 def can_release_tranche(user, milestone) -> bool:
-    """The buyer body's staff release a milestone's tranche once its evaluation passed on a signed contract."""
+    """The buyer body's staff release a milestone's tranche once its evaluation passed on a signed contract.
+
+    Also on a contract terminated since: a tranche whose work was delivered and passed its evaluation is owed
+    whatever happened to the contract later (`Milestone.payable` asks only that the contract was once active).
+    Also again after a full refund: the refunded payment no longer counts (see `live_tranche_payment`)."""
     return is_buyer_staff(user, milestone.contract) and milestone.payable
 
 

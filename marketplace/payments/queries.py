@@ -33,6 +33,13 @@ def contract_panel(contract, user) -> dict:
     }
 
 
+def refunded_tranche_payments(milestone) -> list[Payment]:
+    """Earlier payments of this tranche that were refunded in full: the tranche is owed again."""
+    return db.session.execute(select(Payment).where(
+        Payment.milestone_id == milestone.id, Payment.status == PaymentStatus.refunded)
+        .order_by(Payment.id)).scalars().all()
+
+
 def confirmed_donations(contract, limit: int = 50) -> list[Payment]:
     return db.session.execute(select(Payment).where(
         Payment.contract_id == contract.id, Payment.kind == PaymentKind.donation,

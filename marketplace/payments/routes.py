@@ -33,6 +33,8 @@ from .forms import DonationForm, FilterForm, PayeeForm, PayerForm, RefundForm, R
 from .models import PAYMENT_KIND_LABELS, PAYMENT_STATUS_LABELS, Payment
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
+# A cell starting with one of these is a formula to Excel or LibreOffice; text from donors and admins may.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.app_context_processor
@@ -52,8 +54,19 @@ def _status(form) -> int:
     return 400 if form.errors or form.form_errors else 200
 
 
+def _second_factor_limit() -> str:
+    """A release is confirmed with a second-factor code: guessed no faster than a sign-in."""
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _csv_cell(value):
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else value
+
+
 @bp.route("/milestones/<int:milestone_id>/release", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_second_factor_limit, methods=["POST"])
 def release(milestone_id):
     """The buyer's confirm page: amount, organization, account, second factor."""
     milestone = db.session.get(Milestone, milestone_id) or abort(404)
@@ -72,7 +85,8 @@ def release(milestone_id):
     return render_template("payments/release.html", milestone=milestone, contract=contract, form=form,
                            configured=gateway.configured(), payer=services.payer_method(contract.buyer_id),
                            payee=services.payee_account(contract.organization_id),
-                           live=services.live_tranche_payment(milestone)), _status(form)
+                           live=services.live_tranche_payment(milestone),
+                           refunded=queries.refunded_tranche_payments(milestone)), _status(form)
 
 
 @bp.route("/contracts/<int:contract_id>/donate", methods=["GET", "POST"])
@@ -150,11 +164,12 @@ def admin_csv():
         writer.writerow(["id", "kind", "status", "amount", "currency", "contract", "milestone", "attempt",
                          "payment_intent", "created_at", "succeeded_at", "refunded_at", "failure", "refund_reason"])
         for p in db.session.execute(query).scalars():
-            writer.writerow([p.id, p.kind.value, p.status.value, f"{p.amount:.2f}", p.currency, p.contract_id,
-                             p.milestone_id or "", p.attempt, p.stripe_payment_intent_id or "",
-                             local_datetime(p.created_at), local_datetime(p.succeeded_at) if p.succeeded_at else "",
-                             local_datetime(p.refunded_at) if p.refunded_at else "", p.failure_message or "",
-                             p.refund_reason or ""])
+            writer.writerow([_csv_cell(cell) for cell in (
+                p.id, p.kind.value, p.status.value, f"{p.amount:.2f}", p.currency, p.contract_id,
+                p.milestone_id or "", p.attempt, p.stripe_payment_intent_id or "", local_datetime(p.created_at),
+                local_datetime(p.succeeded_at) if p.succeeded_at else "",
+                local_datetime(p.refunded_at) if p.refunded_at else "", p.failure_message or "",
+                p.refund_reason or "")])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -60,7 +60,8 @@ def payee_account(organization_id: int) -> PayeeAccount | None:
 
 def release_tranche(milestone, *, by, code: str | None) -> Payment:
     """The buyer releases a payable tranche with a second-factor code. A decline is an outcome, not an error:
-    the failed attempt is kept (both sides see why) and the next attempt gets a new idempotency key."""
+    the failed attempt is kept (both sides see why) and the next attempt gets a new idempotency key. After a
+    full refund the tranche is owed again and may be released again (a refunded payment is not live)."""
     contract = milestone.contract
     if not policies.is_buyer_staff(by, contract):
         raise NotPermitted(_("只有采购人可以支付合同款"))
@@ -89,10 +90,22 @@ def release_tranche(milestone, *, by, code: str | None) -> Payment:
     outcome = gateway.charge_saved_method(
         payment.amount, customer=payer.stripe_customer_id, payment_method=payer.stripe_payment_method_id,
         destination=payee.stripe_account_id if payee else None, idempotency_key=payment.idempotency_key,
-        metadata={"payment_id": payment.id, "contract_id": contract.id, "milestone_id": milestone.id,
-                  "kind": "tranche"})
+        metadata=stripe_metadata(payment))
     _record_outcome(payment, outcome, by=by, at=now)
     return payment
+
+
+def stripe_metadata(payment: Payment) -> dict:
+    """What we tell Stripe about a payment: only values that a retry under the same idempotency key repeats.
+
+    Never our row id: a request rolled back after a lost response gives its retry a new id (PostgreSQL does not
+    reuse sequence values), and Stripe refuses a key sent again with other parameters, which would block the
+    tranche for good. Webhooks find the row by `payment_key` (our unique idempotency key) or the Stripe ids."""
+    metadata = {"payment_key": payment.idempotency_key, "kind": payment.kind.value,
+                "contract_id": payment.contract_id}
+    if payment.milestone_id is not None:
+        metadata |= {"milestone_id": payment.milestone_id, "attempt": payment.attempt}
+    return metadata
 
 
 def _record_outcome(payment: Payment, outcome, *, by, at) -> None:
@@ -140,7 +153,7 @@ def start_donation(contract, amount, *, name: str | None, anonymous: bool, messa
     db.session.add(payment)
     db.session.flush()
     audit.record("public", "payment.donation_started", payment, at=now, data={"amount": str(amount)})
-    metadata = {"payment_id": payment.id, "contract_id": contract.id, "kind": "donation"}
+    metadata = stripe_metadata(payment)
     if donation_flow() == "checkout":
         session_id, url = gateway.create_checkout_session(
             amount, name=_("捐赠：%(title)s", title=contract.title), metadata=metadata,
@@ -174,9 +187,9 @@ def pay_donation_with_test_method(payment: Payment, payment_method: str) -> Paym
         # A fresh PaymentIntent per retry: localstripe cannot re-confirm a declined one (Stripe can), and a
         # new attempt with its own key is what the tranche flow does too. The abandoned one stays unpaid.
         payment.attempt += 1
-        intent = gateway.create_intent(payment.amount, metadata={
-            "payment_id": payment.id, "contract_id": payment.contract_id, "kind": "donation"},
-            idempotency_key=f"{payment.idempotency_key}-attempt-{payment.attempt}", receipt_email=payment.donor_email)
+        intent = gateway.create_intent(payment.amount, metadata=stripe_metadata(payment),
+                                       idempotency_key=f"{payment.idempotency_key}-attempt-{payment.attempt}",
+                                       receipt_email=payment.donor_email)
         payment.stripe_payment_intent_id = intent.id
     outcome = gateway.confirm_with_test_method(payment.stripe_payment_intent_id, payment_method,
                                                idempotency_key=f"{payment.idempotency_key}-confirm-{payment.attempt}")
@@ -195,6 +208,21 @@ def donation_by_token(token: str) -> Payment | None:
 
 def confirm_succeeded(payment: Payment, *, intent_id: str | None, amount: Decimal, event_id: str) -> str:
     """The money arrived. Idempotent: a repeated or late event changes nothing."""
+    applied = _apply_success(payment, intent_id=intent_id, amount=amount, event_id=event_id)
+    if applied != "succeeded":
+        return applied
+    contract = payment.contract
+    if payment.kind == PaymentKind.tranche:
+        _tell_parties(payment, _("“%(title)s”%(stage)s节点合同款 %(amount)s 已到账", title=contract.title,
+                                 stage=payment.milestone.label, amount=format_cny(payment.amount)), public=True)
+    elif payment.donor_email:
+        notifications.queue_mail(payment.donor_email, "payment_donation_receipt", payment=payment,
+                                 contract=contract, link=external_url("payments.donation", token=payment.public_token))
+    return "succeeded"
+
+
+def _apply_success(payment: Payment, *, intent_id: str | None, amount: Decimal, event_id: str) -> str:
+    """The state and the ledger of money that arrived, without telling anyone."""
     lock(payment)
     if payment.status in (PaymentStatus.succeeded, PaymentStatus.refunded):
         return "already applied"
@@ -208,13 +236,6 @@ def confirm_succeeded(payment: Payment, *, intent_id: str | None, amount: Decima
     payment.failure_message = None
     _move(payment, PaymentAction.succeed, by=STRIPE, at=now, data={"event": event_id})
     ledger.post_received(payment, event_id=event_id, at=now)
-    contract = payment.contract
-    if payment.kind == PaymentKind.tranche:
-        _tell_parties(payment, _("“%(title)s”%(stage)s节点合同款 %(amount)s 已到账", title=contract.title,
-                                 stage=payment.milestone.label, amount=format_cny(payment.amount)), public=True)
-    elif payment.donor_email:
-        notifications.queue_mail(payment.donor_email, "payment_donation_receipt", payment=payment,
-                                 contract=contract, link=external_url("payments.donation", token=payment.public_token))
     return "succeeded"
 
 
@@ -232,24 +253,46 @@ def confirm_refunded(payment: Payment, *, amount: Decimal, event_id: str) -> str
     Out of order (the refund's event before the success's): Stripe refunds only money it collected, so the
     refund proves the success. We apply the success first and then the refund, which leaves the final state
     and the ledger right at once; the late success event then finds the payment refunded and does nothing.
-    (Parking the refund until the success arrives would need a second pass and show wrong totals meanwhile.)"""
+    (Parking the refund until the success arrives would need a second pass and show wrong totals meanwhile.)
+    That success is applied silently: no "received" receipt or "已到账" announcement for money already returned."""
     lock(payment)
     if payment.status == PaymentStatus.refunded:
         return "already applied"
     if payment.status != PaymentStatus.succeeded:
-        applied = confirm_succeeded(payment, intent_id=None, amount=amount, event_id=event_id)
+        applied = _apply_success(payment, intent_id=None, amount=amount, event_id=event_id)
         if applied != "succeeded":
             return f"refund not applied: {applied}"
     if amount != payment.amount:
         return f"partial refund {amount} of {payment.amount}: not handled, see reconciliation"
     now = clock.now()
     payment.refund_reason = payment.refund_reason or _("在 Stripe 后台退款")
+    payment.failure_message = None  # an earlier refund attempt's failure is history now
     _move(payment, PaymentAction.refund, by=STRIPE, at=now, data={"event": event_id})
     ledger.post_refunded(payment, event_id=event_id, at=now)
     if payment.kind == PaymentKind.tranche:
         _tell_parties(payment, _("“%(title)s”的一笔合同款 %(amount)s 已退款", title=payment.contract.title,
                                  amount=format_cny(payment.amount)), public=True)
     return "refunded"
+
+
+def confirm_refund_failed(payment: Payment, *, refund_id: str, status: str, reason: str | None,
+                          event_id: str) -> str:
+    """Stripe could not return the money (or the refund was canceled): the payment stays paid, the admin sees
+    why in the payments list, and may ask again — with a new key, since Stripe answers the old one with the
+    failed refund."""
+    lock(payment)
+    if payment.status != PaymentStatus.succeeded or payment.stripe_refund_id != refund_id:
+        return f"ignored: refund {refund_id} {status} is not the pending refund"
+    if payment.refund_requested_at is None:
+        return "already applied"
+    now = clock.now()
+    payment.refund_requested_at, payment.updated_at = None, now
+    outcome = _("已取消") if status == "canceled" else _("失败")
+    payment.failure_message = _("退款%(outcome)s%(why)s，可重新申请退款", outcome=outcome,
+                                why=f"（{reason}）" if reason else "")[:500]
+    audit.record(STRIPE, "payment.refund_failed", payment, at=now,
+                 data={"refund": refund_id, "status": status, "reason": reason or "", "event": event_id})
+    return f"refund {status}"
 
 
 # -- refunds and accounts (platform admin) ---------------------------------------------------------------------
@@ -266,9 +309,15 @@ def refund(payment: Payment, reason: str, *, by) -> Payment:
         raise DomainError(_("只有已到账的款项可以退款"))
     if payment.refund_requested_at is not None:
         raise DomainError(_("已申请退款，正在等待 Stripe 确认"))
-    payment.stripe_refund_id = gateway.refund(payment.stripe_payment_intent_id, metadata={"payment_id": payment.id},
-                                              idempotency_key=f"refund-{payment.id}")
+    # One key per refund attempt: the first is refund-<key>; after a failed refund the next one names the refund
+    # that failed, which stays on the row until this request commits, so a retry after a lost response repeats it.
+    key = f"refund-{payment.idempotency_key}"
+    if payment.stripe_refund_id:
+        key = f"{key}-after-{payment.stripe_refund_id}"
+    payment.stripe_refund_id = gateway.refund(payment.stripe_payment_intent_id, metadata=stripe_metadata(payment),
+                                              idempotency_key=key)
     now = clock.now()
+    payment.failure_message = None
     payment.refund_reason, payment.refunded_by_id, payment.refund_requested_at = reason, by.id, now
     payment.updated_at = now
     audit.record(by, "payment.refund_requested", payment, at=now,

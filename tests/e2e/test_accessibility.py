@@ -40,9 +40,10 @@ def _demo_paths(app) -> list[str]:
 def _serious(page) -> list[dict]:
     page.add_script_tag(content=AXE)
     result = page.evaluate("""async () => {
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+        const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => ({
+            id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
     }""")
     return result
 

@@ -14,7 +14,7 @@ from marketplace.payments.reconcile import reconcile
 from marketplace.payments.services import release_tranche
 from tests import factories
 from tests.conftest import sign_in
-from tests.payments.conftest import code_for, event
+from tests.payments.conftest import build_payable, code_for, event, signed
 
 
 def _paid_tranche(payable, localstripe, deliver) -> Payment:
@@ -92,8 +92,6 @@ def test_reconcile_is_clean_and_then_finds_a_planted_difference(payable, localst
 
 
 def test_without_keys_payment_buttons_explain_and_the_site_works(frozen_now, client, app):
-    from tests.payments.conftest import build_payable
-
     assert not app.config["STRIPE_SECRET_KEY"]
     parties = build_payable()
     contract, milestone = parties["contract"], parties["milestone"]
@@ -107,6 +105,60 @@ def test_without_keys_payment_buttons_explain_and_the_site_works(frozen_now, cli
     assert "在线支付尚未配置" in release and "确认付款" not in release
     client.post(f"/payments/milestones/{milestone.id}/release", data={"code": code_for(parties["buyer"])})
     assert db.session.scalars(select(Payment)).all() == []
-    webhook = client.post("/payments/stripe/webhook", data=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
+    # Signed as if the secret were empty, at the current time: only the missing-secret check refuses it.
+    body, headers = signed(event("customer.created", {"id": "cus_1", "object": "customer", "metadata": {}}), secret="")
+    webhook = client.post("/payments/stripe/webhook", data=body, headers=headers)
     assert webhook.status_code == 400 and db.session.scalars(select(StripeEvent)).all() == []
     assert client.get("/contracts/").status_code == 200 and client.get("/").status_code == 200
+
+
+def test_reconcile_sees_partial_and_dashboard_refunds(payable, localstripe, deliver):
+    payment = _paid_tranche(payable, localstripe, deliver)
+    today, intent_id = clock.today(), payment.stripe_payment_intent_id
+    localstripe.client.v1.refunds.create({"payment_intent": intent_id, "amount": 10000})  # ¥100, in the Dashboard
+    [partial] = reconcile(today, today)
+    assert (partial.kind, partial.payment_id) == ("refund", payment.id) and "partial" in partial.detail
+
+    rest = int(payment.amount * 100) - 10000
+    localstripe.client.v1.refunds.create({"payment_intent": intent_id, "amount": rest})  # its webhook is lost
+    [lost] = reconcile(today, today)
+    assert lost.kind == "refund" and "webhook never reached us" in lost.detail
+
+    charge_id = localstripe.client.v1.payment_intents.retrieve(intent_id).latest_charge
+    charge = localstripe.client.v1.charges.retrieve(charge_id if isinstance(charge_id, str) else charge_id.id)
+    assert deliver(event("charge.refunded", charge.to_dict())).json["result"] == "refunded"
+    db.session.expire_all()
+    assert reconcile(today, today) == []
+
+
+def test_reconcile_lists_checkout_donations_left_processing_for_a_day(frozen_now, recorded, client):
+    from datetime import timedelta
+
+    project = build_payable()["contract"]
+    client.post(f"/payments/contracts/{project.id}/donate", data={"amount": "20"})
+    [stale] = db.session.scalars(select(Payment)).all()
+    day = clock.today()
+    assert reconcile(day, day) == []  # the donor may still be on Stripe's page
+    clock.freeze(clock.now() + timedelta(days=1, minutes=1))
+    client.post(f"/payments/contracts/{project.id}/donate", data={"amount": "30"})  # today's: not stale yet
+    found = reconcile(day, clock.today())
+    assert [(d.kind, d.payment_id) for d in found] == [("stale", stale.id)]
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted(frozen_now, client):
+    from decimal import Decimal
+
+    from marketplace.payments.models import PaymentKind
+
+    project = build_payable()["contract"]
+    for n, text in enumerate(("=HYPERLINK(\"http://evil.example\",\"点此\")", "+1", "-2", "@SUM(A1)", "\tx",
+                              "\rx", "正常理由")):
+        db.session.add(Payment(kind=PaymentKind.donation, status=PaymentStatus.failed, amount=Decimal("5.00"),
+                               contract_id=project.id, idempotency_key=f"donation-csv-{n}", failure_message=text,
+                               refund_reason=text, created_at=clock.now(), updated_at=clock.now()))
+    sign_in(client, factories.user("platform_admin"))
+    exported = client.get("/payments/admin.csv", buffered=True).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported, newline="")))
+    assert [r["failure"] for r in rows] == ["正常理由", "'\rx", "'\tx", "'@SUM(A1)", "'-2", "'+1",
+                                           "'=HYPERLINK(\"http://evil.example\",\"点此\")"]
+    assert all(r["refund_reason"] == r["failure"] for r in rows) and rows[0]["amount"] == "5.00"

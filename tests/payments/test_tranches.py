@@ -1,6 +1,8 @@
 """Tranche release: only a payable milestone, by the buyer with a second factor, one Stripe payment per attempt,
 paid only when Stripe's webhook confirms it."""
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -42,7 +44,8 @@ def test_release_is_paid_only_when_the_webhook_confirms(payable, localstripe, we
     assert payment.entries == []  # Stripe's answer to our request is not the final word
     [intent] = localstripe.intents()
     assert intent.id == payment.stripe_payment_intent_id and intent.amount == int(milestone.tranche_amount * 100)
-    assert intent.metadata["payment_id"] == str(payment.id) and intent.metadata["milestone_id"] == str(milestone.id)
+    assert intent.metadata["payment_key"] == payment.idempotency_key
+    assert intent.metadata["milestone_id"] == str(milestone.id) and "payment_id" not in intent.metadata
 
     webhooks.wait_for("payment_intent.succeeded")
     db.session.expire_all()
@@ -136,3 +139,79 @@ def test_tranche_goes_to_the_connected_account_where_configured(frozen_now, reco
     assert sent["form"]["currency"] == "cny" and sent["form"]["confirm"] == "true"
     assert payment.status == PaymentStatus.processing
     assert db.session.scalars(select(LedgerEntry)).all() == []
+
+
+def test_a_retry_sends_stripe_exactly_what_the_lost_request_sent_though_its_row_id_changed(frozen_now, recorded):
+    from decimal import Decimal
+
+    from marketplace.common import clock
+    from marketplace.payments.models import PaymentKind
+
+    parties = build_payable()
+    buyer, milestone = parties["buyer"], parties["milestone"]
+    recorded.drop_responses = 1
+    with pytest.raises(DomainError, match="稍后重试"):
+        release_tranche(milestone, by=buyer, code=code_for(buyer))
+    db.session.rollback()
+    # Another payment takes the id the rolled-back row had (PostgreSQL's sequence would skip it anyway).
+    db.session.add(Payment(kind=PaymentKind.donation, amount=Decimal("10.00"), contract_id=parties["contract"].id,
+                           idempotency_key="donation-meanwhile", created_at=clock.now(), updated_at=clock.now()))
+    db.session.commit()
+    clock_step_later(buyer)
+    payment = release_tranche(milestone, by=buyer, code=code_for(buyer))
+    first, retry = [r["form"] for r in recorded.requests if r["path"] == "/v1/payment_intents"]
+    assert retry == first and first["metadata[payment_key]"] == payment.idempotency_key
+    assert payment.status == PaymentStatus.processing
+    assert payment.stripe_payment_intent_id == recorded.created("/v1/payment_intents")[0]["id"]
+
+
+def test_the_recorded_client_refuses_a_key_reused_with_other_parameters(frozen_now, recorded):
+    from marketplace.payments import gateway
+
+    gateway.create_intent(Decimal("10.00"), metadata={"a": 1}, idempotency_key="same-key", receipt_email=None)
+    with pytest.raises(gateway.GatewayUnavailable):
+        gateway.create_intent(Decimal("10.00"), metadata={"a": 2}, idempotency_key="same-key", receipt_email=None)
+
+
+def test_refunding_a_tranche_paid_to_a_connected_account_reverses_the_transfer(frozen_now, recorded, deliver):
+    from marketplace.payments.services import refund
+    from tests import factories
+    from tests.payments.conftest import event
+
+    parties = build_payable()
+    db.session.add(PayeeAccount(organization_id=parties["contract"].organization_id,
+                                stripe_account_id="acct_1QZsheltErOrg", updated_at=parties["contract"].created_at))
+    payment = release_tranche(parties["milestone"], by=parties["buyer"], code=code_for(parties["buyer"]))
+    db.session.commit()
+    intent = recorded.objects[payment.stripe_payment_intent_id]
+    assert deliver(event("payment_intent.succeeded", intent)).json["result"] == "succeeded"
+    db.session.expire_all()
+    refund(payment, "服务未按约定完成", by=factories.user("platform_admin"))
+    [sent] = [r for r in recorded.requests if r["path"] == "/v1/refunds"]
+    assert sent["form"]["payment_intent"] == intent["id"] and sent["form"]["reverse_transfer"] == "true"
+
+
+def test_a_refunded_tranche_can_be_released_again_and_the_page_says_why(frozen_now, recorded, deliver, client):
+    from tests.payments.conftest import event
+
+    parties = build_payable()
+    buyer, milestone, contract = parties["buyer"], parties["milestone"], parties["contract"]
+    payment = release_tranche(milestone, by=buyer, code=code_for(buyer))
+    db.session.commit()
+    intent = recorded.objects[payment.stripe_payment_intent_id]
+    deliver(event("payment_intent.succeeded", intent))
+    charge = recorded.objects[intent["latest_charge"]] | {"amount_refunded": intent["amount"], "refunded": True}
+    assert deliver(event("charge.refunded", charge)).json["result"] == "refunded"
+
+    sign_in(client, buyer)
+    release_url = f"/payments/milestones/{milestone.id}/release"
+    assert release_url in client.get(f"/contracts/{contract.id}").get_data(as_text=True)
+    page = client.get(release_url).get_data(as_text=True)
+    assert "此前的一笔合同款" in page and "已于" in page and "确认付款" in page
+    clock_step_later(buyer)
+    client.post(release_url, data={"code": code_for(buyer)})
+    db.session.expire_all()
+    attempts = db.session.scalars(select(Payment).where(Payment.milestone_id == milestone.id)
+                                  .order_by(Payment.id)).all()
+    assert [(p.attempt, p.status) for p in attempts] == [(1, PaymentStatus.refunded), (2, PaymentStatus.processing)]
+    assert release_url not in client.get(f"/contracts/{contract.id}").get_data(as_text=True)

@@ -11,6 +11,7 @@ from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerEntry, PaymentStatus, StripeEvent
 from marketplace.payments.services import release_tranche
+from tests.conftest import sign_in
 from tests.payments.conftest import build_payable, code_for, event, signed
 
 
@@ -121,3 +122,163 @@ def test_an_event_for_a_payment_not_yet_committed_is_parked_and_replayed(process
     assert replay_parked() == 1
     db.session.expire_all()
     assert processing["payment"].status == PaymentStatus.succeeded and row.processed_at is not None
+
+
+def test_a_malformed_signature_header_is_refused_not_a_crash(processing, client):
+    body, headers = signed(succeeded(processing["intent"]))
+    stamp = headers["Stripe-Signature"].split(",")[0]
+    for header in (f"{stamp},v1=é", "t=１７７２４１６８００,v1=00", f"{stamp},v1=\x00\xff"):
+        response = client.post("/payments/stripe/webhook", data=body, headers={"Stripe-Signature": header})
+        assert response.status_code == 400, header
+    assert db.session.scalars(select(StripeEvent)).all() == []
+
+
+def test_a_non_ascii_signature_is_invalid_in_the_gateway(app):
+    from marketplace.payments import gateway
+
+    with pytest.raises(gateway.InvalidSignature):
+        gateway.verify_signature(b"{}", "t=1772416800,v1=签名", "whsec_x", clock.now())
+
+
+def test_any_of_several_signatures_may_match_while_the_secret_is_rolled(processing, client):
+    body, headers = signed(succeeded(processing["intent"]))
+    stamp, good = headers["Stripe-Signature"].split(",")
+    _old, other = signed(succeeded(processing["intent"]), secret="whsec_the_old_one")
+    old = other["Stripe-Signature"].split(",")[1]
+    response = client.post("/payments/stripe/webhook", data=body,
+                           headers={"Stripe-Signature": f"{stamp},{old},{good}"})
+    assert response.status_code == 200 and response.json["result"] == "succeeded"
+
+
+def test_an_event_that_overtakes_its_payment_row_is_replayed_by_the_job(frozen_now, recorded, deliver):
+    """Stripe made the PaymentIntent and sent its webhook; our request lost the answer and rolled back. The
+    event is parked; the buyer's retry (same key) commits the row; the job then applies the event."""
+    from marketplace.common import jobs
+    from marketplace.errors import DomainError
+    from marketplace.payments.events import PARKED
+    from tests.payments.test_tranches import clock_step_later
+
+    parties = build_payable()
+    buyer, milestone = parties["buyer"], parties["milestone"]
+    recorded.drop_responses = 1
+    with pytest.raises(DomainError, match="稍后重试"):
+        release_tranche(milestone, by=buyer, code=code_for(buyer))
+    db.session.rollback()
+    [intent] = recorded.created("/v1/payment_intents")
+    assert deliver(succeeded(intent)).json["result"] == PARKED
+
+    clock_step_later(buyer)
+    payment = release_tranche(milestone, by=buyer, code=code_for(buyer))
+    db.session.commit()
+    assert payment.status == PaymentStatus.processing and payment.stripe_payment_intent_id == intent["id"]
+    assert jobs.tick(only="payments.replay_events") == {"payments.replay_events": 1}
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.succeeded
+    assert ledger.tranches_paid(parties["contract"]) == milestone.tranche_amount
+    assert db.session.scalars(select(StripeEvent.processed_at)).one() is not None
+
+
+def test_an_out_of_order_refund_sends_no_received_notice(processing, deliver):
+    from marketplace.follows import services as follows
+    from marketplace.follows.models import DigestItem, Subject
+    from marketplace.notifications.models import Notification
+    from tests import factories
+
+    follows.follow(factories.user("resident"), Subject.project, processing["contract"].id)
+    db.session.commit()
+    assert deliver(refunded_charge(processing["intent"])).json["result"] == "refunded"
+    messages = db.session.scalars(select(Notification.message)).all()
+    assert any("已退款" in m for m in messages) and not any("已到账" in m for m in messages)
+    public = db.session.scalars(select(Notification.message)).all() + db.session.scalars(
+        select(DigestItem.message)).all()
+    assert any("已退款" in m for m in public) and not any("已到账" in m for m in public)
+
+
+def test_an_out_of_order_refund_of_a_donation_sends_no_receipt(frozen_now, recorded, deliver, app):
+    from marketplace.notifications.models import OutboxMessage
+    from marketplace.payments.services import start_donation
+
+    app.config["PAYMENTS_DONATION_FLOW"] = "payment_intent"  # the fixture puts it back
+    project = build_payable()["contract"]
+    payment, _page = start_donation(project, "50", name="李华", anonymous=False, message=None,
+                                    email="lihua@example.cn")
+    db.session.commit()
+    intent = recorded.objects[payment.stripe_payment_intent_id] | {"status": "succeeded",
+                                                                      "latest_charge": "ch_test_donation"}
+    assert deliver(refunded_charge(intent)).json["result"] == "refunded"
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.refunded
+    assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "lihua@example.cn")).all() == []
+
+
+def _refund_event(refund: dict, status: str, **fields) -> dict:
+    return event("refund.updated", refund | {"status": status, **fields})
+
+
+def test_a_failed_refund_is_shown_and_can_be_requested_again_with_a_new_key(processing, deliver, recorded, client):
+    from marketplace.audit.models import AuditEvent
+    from marketplace.payments.services import refund
+    from tests import factories
+
+    payment = processing["payment"]
+    deliver(succeeded(processing["intent"]))
+    admin = factories.user("platform_admin")
+    db.session.expire_all()
+    refund(payment, "重复付款", by=admin)
+    db.session.commit()
+    [first] = recorded.created("/v1/refunds")
+    result = deliver(_refund_event(first, "failed", failure_reason="expired_or_canceled_card"))
+    assert result.json["result"] == "refund failed"
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.succeeded and payment.refund_requested_at is None
+    assert "退款失败" in payment.failure_message and "expired_or_canceled_card" in payment.failure_message
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "payment.refund_failed")).one()
+    sign_in(client, admin)
+    listed = client.get("/payments/admin").get_data(as_text=True)
+    assert "退款失败" in listed and f"/payments/admin/{payment.id}/refund" in listed
+
+    assert client.post(f"/payments/admin/{payment.id}/refund", data={"reason": "重复付款"}).status_code == 302
+    keys = [r["idempotency_key"] for r in recorded.requests if r["path"] == "/v1/refunds"]
+    assert len(keys) == 2 and keys[0] != keys[1]
+    db.session.expire_all()
+    second = recorded.objects[payment.stripe_refund_id]
+    assert second["id"] != first["id"] and payment.failure_message is None
+    assert deliver(_refund_event(first, "failed")).json["result"].startswith("ignored")  # old news
+    assert deliver(_refund_event(second, "succeeded")).json["result"] == "refunded"
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.refunded
+
+
+@pytest.mark.parametrize("event_type, status, why", [
+    ("checkout.session.expired", "expired", "已过期"),
+    ("checkout.session.async_payment_failed", "complete", "未能完成"),
+])
+def test_an_abandoned_checkout_donation_fails(frozen_now, recorded, client, deliver, event_type, status, why):
+    from marketplace.payments.models import Payment
+
+    project = build_payable()["contract"]
+    response = client.post(f"/payments/contracts/{project.id}/donate", data={"amount": "20"})
+    assert response.status_code == 302
+    payment = db.session.scalars(select(Payment)).one()
+    assert payment.status == PaymentStatus.processing
+    [session] = recorded.created("/v1/checkout/sessions")
+    result = deliver(event(event_type, session | {"status": status, "url": None}))
+    assert result.status_code == 200 and result.json["result"] == "failed"
+    db.session.expire_all()
+    assert payment.status == PaymentStatus.failed and why in payment.failure_message
+    assert payment.entries == []
+
+
+def test_a_checkout_paymentintent_is_matched_by_the_key_in_its_metadata(frozen_now, recorded, client, deliver):
+    from marketplace.payments.models import Payment
+
+    project = build_payable()["contract"]
+    client.post(f"/payments/contracts/{project.id}/donate", data={"amount": "20"})
+    payment = db.session.scalars(select(Payment)).one()
+    [sent] = [r["form"] for r in recorded.requests if r["path"] == "/v1/checkout/sessions"]
+    assert sent["payment_intent_data[metadata][payment_key]"] == payment.idempotency_key
+    intent = {"id": "pi_test_made_by_checkout", "object": "payment_intent", "amount": 2000, "currency": "cny",
+              "status": "succeeded", "metadata": {"payment_key": payment.idempotency_key}}
+    assert deliver(event("payment_intent.succeeded", intent)).json["result"] == "succeeded"
+    db.session.expire_all()
+    assert payment.stripe_payment_intent_id == "pi_test_made_by_checkout"
