@@ -46,6 +46,18 @@ QUERIES = [
 ]
 
 
+
+def _profile(run, queries, lines: int) -> None:
+    """Where one pass over the queries spends its time, the slowest `lines` functions by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for q in queries:
+        run(q)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(lines)
+    log(out.getvalue())
+
 def queries(seed: int) -> list[str]:
     name, code = vocabulary.sample_organization(seed)
     fragment = name.replace("北京市", "")[3:]  # "丰台区蒲公英社会组织发展中心" → "蒲公英社会组织发展中心"
@@ -175,14 +187,7 @@ def bench_ours(args, qs, timer) -> dict:
     hit = timer.rounds(run, qs, args.rounds)
     if args.profile:
         clear()
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for q in qs:
-            run(q)
-        profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
-        log(out.getvalue())
+        _profile(run, qs, 35)
     return {"info": info, "timings": {"ours (cache miss)": miss, "ours (cold: word bitsets cleared too)": cold,
                                  "ours (cache hit)": hit},
             "totals": {q: (r.total, r.exact, len(r.hits)) for q, r in results.items()},
@@ -364,14 +369,7 @@ def bench_postgres(args, qs, timer) -> dict:
         timer.rounds(run, qs, 1)  # warm
         measured = timer.rounds(run, qs, args.rounds)
         if args.profile:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for q in qs:
-                run(q)
-            profiler.disable()
-            out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-            log(out.getvalue())
+            _profile(run, qs, 25)
     return {"info": info, "timings": {f"PostgreSQL ({rows:,} rows)": measured},
             "totals": {q: (r.total, r.exact, len(r.hits)) for q, r in results.items()}}
 

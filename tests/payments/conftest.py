@@ -111,6 +111,20 @@ def code_for(user) -> str:
     return security.current_totp(user.totp_secret)
 
 
+def release_with_lost_response(recorded) -> dict:
+    """A payable tranche whose first release reached Stripe but lost the answer: the request said "try again
+    later" and rolled back, while Stripe kept the PaymentIntent."""
+    from marketplace.errors import DomainError
+    from marketplace.payments.services import release_tranche
+
+    parties = build_payable()
+    recorded.drop_responses = 1
+    with pytest.raises(DomainError, match="稍后重试"):
+        release_tranche(parties["milestone"], by=parties["buyer"], code=code_for(parties["buyer"]))
+    db.session.rollback()
+    return parties
+
+
 def signed(payload: dict | bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> tuple[bytes, dict]:
     """A body and headers exactly as Stripe sends them: t=<unix time>,v1=HMAC-SHA256(secret, "t.body")."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
