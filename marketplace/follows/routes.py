@@ -12,9 +12,10 @@ from marketplace.contracts.models import Contract
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.organizations.models import Organization
+from marketplace.portal.routes import is_local_path
 from marketplace.tenders.models import Tender
 
-from . import services
+from . import policies, services
 from .models import MAIL_CHOICE_LABELS, SUBJECT_LABELS, MailChoice, Subject
 
 bp = Blueprint("follows", __name__)
@@ -49,14 +50,14 @@ def _follow_helpers() -> dict:
 @login_required
 def toggle(subject, subject_id):
     subject = Subject(subject)
-    if db.session.get(MODELS[subject], subject_id) is None:
-        abort(404)
+    if not policies.can_follow(current_user, subject, db.session.get(MODELS[subject], subject_id)):
+        abort(404)  # the same answer for "no such thing" and "not public": existence is not revealed
     if ToggleForm().validate_on_submit():
         now_following = services.toggle(current_user, subject, subject_id)
         db.session.commit()
         flash(_("已关注：有新进展会通知您") if now_following else _("已取消关注"), "success")
     target = request.form.get("next") or "/"
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(target if is_local_path(target) else "/")
 
 
 @bp.route("/follows", methods=["GET", "POST"])
@@ -77,7 +78,7 @@ def mine():
     rows = []
     for f in follows:
         obj = loaded.get(f.subject, {}).get(f.subject_id)
-        if obj is not None:
+        if policies.is_public(f.subject, obj):  # hidden while the subject is not public (e.g. back in review)
             rows.append({"follow": f, "label": SUBJECT_LABELS[f.subject], "title": getattr(obj, "title", None)
                          or getattr(obj, "name", ""), "url": link_to(f.subject, obj)})
     return render_template("follows/mine.html", form=form, rows=rows)

@@ -19,6 +19,7 @@ from marketplace.common.states import transition
 from marketplace.common.wording import join_items
 from marketplace.errors import DomainError, NotPermitted
 from marketplace.extensions import db
+from marketplace.follows import policies as follow_policies
 from marketplace.follows import services as follows
 from marketplace.follows.models import Subject
 from marketplace.notifications import services as notifications
@@ -172,13 +173,16 @@ def decide(org: Organization, action: OrgAction, *, by: User, reason: str | None
         raise DomainError(_("请写明理由，机构会看到它"), field="reason")
     if action == OrgAction.resubmit:
         raise NotPermitted(_("只有机构自己可以重新提交"))
+    was_public = org.status in follow_policies.PUBLIC_ORG_STATES
     transition(org, action, ORG_TRANSITIONS, at=clock.now(), label="机构")
     org.status_reason = reason
     db.session.flush()
     audit.record(by, f"organization.{action.value}", org, data={"reason": reason})
     message = _("“%(name)s”的登记状态已更新：%(status)s", name=org.name, status=_status_label(org))
     tell_managers(org, message, template="organization_status", reason=reason)
-    follows.announce(Subject.organization, org.id, message, external_url("organizations.profile", org_id=org.id))
+    if was_public or org.status in follow_policies.PUBLIC_ORG_STATES:  # a rejected applicant's news is not public
+        follows.announce(Subject.organization, org.id, message,
+                         external_url("organizations.profile", org_id=org.id))
     return org
 
 

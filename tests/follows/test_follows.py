@@ -68,3 +68,40 @@ def test_mail_at_once_or_in_one_daily_digest(contract_parties):
     assert "2 条新进展" in mail.subject and mail.body_text.count(org.name) == 2
     assert services.send_digests(clock.now() + timedelta(hours=1)) == 0  # nothing new, and not twice a day
     assert db.session.query(DigestItem).filter(DigestItem.sent_at.is_(None)).count() == 0
+
+
+def test_what_is_not_public_cannot_be_followed_nor_shows_on_my_list(client, contract_parties):
+    from marketplace.organizations.models import OrgStatus
+    from marketplace.tenders import services as tenders
+
+    draft = tenders.create_tender(contract_parties["tender"].buyer, "A1001", "社区议事厅运营（草稿）", "100000",
+                                  by=contract_parties["buyer"])
+    resident = factories.user("resident")
+    sign_in(client, resident)
+    assert client.post(f"/follow/tender/{draft.id}", data={}).status_code == 404  # a draft's existence stays hidden
+    org = contract_parties["contract"].organization
+    client.post(f"/follow/organization/{org.id}", data={})
+    assert org.name in client.get("/follows").get_data(as_text=True)
+    org.status = OrgStatus.pending  # back in review
+    db.session.commit()
+    assert org.name not in client.get("/follows").get_data(as_text=True)
+    assert client.post(f"/follow/organization/{org.id}", data={}).status_code == 404
+
+
+def test_a_rejected_applicant_is_not_announced_to_followers(contract_parties, make_org):
+    from marketplace.organizations import services as organizations
+    from marketplace.organizations.models import OrgAction
+
+    applicant = make_org(status="pending")
+    follower = factories.user("resident")
+    services.follow(follower, Subject.organization, applicant.id)  # e.g. followed earlier, by id
+    organizations.decide(applicant, OrgAction.reject, by=factories.user("platform_admin"), reason="材料不全")
+    assert _notes(follower) == []
+
+
+def test_following_sends_back_only_to_this_site(client, contract_parties):
+    contract = contract_parties["contract"]
+    sign_in(client, factories.user("resident"))
+    for target in ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example"]:
+        response = client.post(f"/follow/project/{contract.id}", data={"next": target})
+        assert response.headers["Location"] in ("/", "http://localhost/"), target
