@@ -3,6 +3,7 @@ configuration: no stemming, the words are already what jieba found) under a GIN 
 several app servers, where a Whoosh directory on one disk cannot be shared."""
 
 import time
+from contextlib import contextmanager
 
 from sqlalchemy import Integer, case, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -18,6 +19,7 @@ from .results import FACETS, Hit, Results
 BUDGET_MS = 500       # for the whole search, all statements together: then it returns what it has
 CANDIDATES = 10_000   # matches counted, faceted and ranked; more are reported as "10,000+" (exact=False)
 QUERY_CANCELED = "57014"
+SUGGEST_MIN_MS = 100  # budget left that the ts_stat-based "did you mean" needs
 
 
 class _OutOfTime(Exception):
@@ -44,6 +46,13 @@ class PostgresBackend:
 
     def clear(self) -> None:
         db.session.execute(delete(SearchDocument))
+
+    @contextmanager
+    def rebuilding(self):
+        """Replace every document: the deletion and the new rows are in the caller's one transaction, so other
+        sessions see the old documents until it commits, then all the new ones."""
+        self.clear()
+        yield self
 
     def keys(self) -> dict[str, tuple]:
         return {key: (title, status) for key, title, status in db.session.execute(
@@ -76,9 +85,14 @@ class PostgresBackend:
             if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
                 raise
             found["exact"] = False
-        # cut short before the count: at least the hits it ranked
-        total = found["total"] or len(found["hits"])
-        return Results(hits=found["hits"], total=total, exact=found["exact"],
+        total, hits = found["total"], found["hits"]
+        if not total and hits:
+            # Cut short before the count. A full page may well have more after it: report at least one more
+            # than this page (exact=False, "about …"), so the page keeps its next link; a short page is the last.
+            seen = (page - 1) * per_page + len(hits)
+            total = seen + 1 if len(hits) == per_page else seen
+            found["exact"] = False
+        return Results(hits=hits, total=total, exact=found["exact"],
                        page=page, per_page=per_page, facets=found["facets"], suggestion=found.get("suggestion"))
 
     def _budget(self, deadline: float) -> None:
@@ -131,7 +145,8 @@ class PostgresBackend:
         found["facets"] = counts
         found["total"] = min(total, CANDIDATES)
         found["exact"] = total <= CANDIDATES
-        if not total:
+        if not total and deadline - time.monotonic() >= SUGGEST_MIN_MS / 1000:
+            # ts_stat reads every document's terms: only with time to spare, else no suggestion
             self._budget(deadline)
             found["suggestion"] = self._suggest(words)
 

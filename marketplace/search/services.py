@@ -161,16 +161,15 @@ def drain_all() -> int:
 def rebuild(progress=None) -> int:
     """Every public document from the database, from an empty index. Queue rows are left alone: the next drain
     repeats them, which is harmless, whereas removing them could drop a change the rebuild read too early."""
-    engine = backend()
-    engine.clear()
     total = 0
-    for kind in documents.KINDS:
-        ids = documents.all_ids(kind)
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            total += _write({kind: set(chunk)})
-            if progress:
-                progress(len(chunk))
+    with backend().rebuilding():  # readers see the old index until the new one is complete
+        for kind in documents.KINDS:
+            ids = documents.all_ids(kind)
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start:start + BATCH]
+                total += _write({kind: set(chunk)})
+                if progress:
+                    progress(len(chunk))
     return total
 
 
@@ -200,7 +199,11 @@ FILTERS = ("kind", "status", "category", "year", "regions")
 def search(q: str, filters: dict[str, str] | None = None, page: int = 1, per_page: int = PER_PAGE) -> Results:
     filters = {k: v for k, v in (filters or {}).items() if k in FILTERS and v}
     page = min(max(page, 1), MAX_PAGE)
-    return backend().search(tokens.query_words(q), filters, page, per_page)
+    words = tokens.query_words(q)
+    results = backend().search(words, filters, page, per_page)
+    if results.total and page > results.pages:  # past the last page (an old link, a typed URL): the last one
+        results = backend().search(words, filters, results.pages, per_page)
+    return results
 
 
 def documents_in_index() -> int:
