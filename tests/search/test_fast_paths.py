@@ -105,4 +105,5 @@ def test_postgres_returns_a_partial_result_when_its_time_budget_runs_out(engines
         assert db.session.execute(text("SELECT 1")).scalar() == 1  # the transaction is still usable
         assert db.session.execute(text("SHOW statement_timeout")).scalar() != "300ms"
         monkeypatch.setattr(pg.PostgresBackend, "_budget", original)
+        monkeypatch.setattr(pg, "BUDGET_MS", 10_000)  # a generous budget: a loaded CI machine must not decide this
         assert services.search("服务").exact
