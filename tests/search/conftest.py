@@ -31,6 +31,25 @@ def engines(app, tmp_path):
     app.extensions.pop("search_backend", None)
 
 
+def stall_statement(monkeypatch, number: int, *, budget_ms: int = 3000) -> None:
+    """Make the PostgreSQL backend's `number`-th statement outlast its whole time budget (a pg_sleep longer than
+    the budget, started right after the budget is set), whatever the machine's load."""
+    from sqlalchemy import text
+
+    from marketplace.search import pg
+
+    monkeypatch.setattr(pg, "BUDGET_MS", budget_ms)
+    original, calls = pg.PostgresBackend._budget, []
+
+    def slow_budget(self, deadline):
+        original(self, deadline)
+        calls.append(1)
+        if len(calls) == number:
+            db.session.execute(text(f"SELECT pg_sleep({budget_ms / 1000 + 1})"))
+
+    monkeypatch.setattr(pg.PostgresBackend, "_budget", slow_budget)
+
+
 def sync() -> int:
     """What the writer process does, in the test's transaction."""
     db.session.commit()

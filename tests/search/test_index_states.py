@@ -5,12 +5,11 @@ word caches' byte cap; and past-the-end pages on both backends."""
 import threading
 
 import pytest
-from sqlalchemy import text
 
 from marketplace.extensions import db
 from marketplace.search import documents, index, services
 from marketplace.search.index import WhooshBackend
-from tests.search.conftest import sync
+from tests.search.conftest import stall_statement, sync
 
 
 def _doc(key, title, body="", kind="need", year="2025", regions=("110101",)):
@@ -146,7 +145,6 @@ def test_a_page_past_the_last_shows_the_last(client, engines, contract_parties):
 
 @pytest.mark.postgresql_only
 def test_postgres_keeps_the_next_link_when_the_count_runs_out_of_time(engines, contract_parties, monkeypatch):
-    from marketplace.search import pg
 
     names, use = engines
     assert "postgresql" in names
@@ -154,17 +152,7 @@ def test_postgres_keeps_the_next_link_when_the_count_runs_out_of_time(engines, c
         services.rebuild()
         sync()
         assert services.search("服务", per_page=100).total > 3
-        monkeypatch.setattr(pg, "BUDGET_MS", 300)
-        original = pg.PostgresBackend._budget
-        calls = []
-
-        def slow_budget(self, deadline):
-            original(self, deadline)
-            calls.append(1)
-            if len(calls) == 3:  # the facet count after the hits: cancelled
-                db.session.execute(text("SELECT pg_sleep(2)"))
-
-        monkeypatch.setattr(pg.PostgresBackend, "_budget", slow_budget)
+        stall_statement(monkeypatch, 3)  # the facet count after the hits: cancelled
         results = services.search("服务", per_page=2)
         assert len(results.hits) == 2 and not results.exact
         assert results.total >= 3 and results.has_next
