@@ -113,3 +113,10 @@ def register(app) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(verification_label, "verification_label")
     app.add_template_global(clock.now, "now")
+
+
+def is_local_path(target: str) -> bool:
+    """A path on this site: browsers read "//host" and "/\\host" (and the same with a tab or newline slipped in,
+    which they strip) as another site, so only one slash followed by neither, and no control characters."""
+    return (target.startswith("/") and target[1:2] not in ("/", "\\")
+            and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target))

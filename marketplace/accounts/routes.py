@@ -7,6 +7,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forms import show_domain_error
 from marketplace.regions import services as regions
+from marketplace.web import is_local_path
 
 from . import policies, services
 from .forms import (
@@ -33,7 +34,7 @@ def _sign_in_limit() -> str:
 
 def _safe_next(default: str) -> str:
     target = request.args.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return target if is_local_path(target) else default
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -12,8 +12,8 @@ from marketplace.contracts.models import Contract
 from marketplace.extensions import db
 from marketplace.needs.models import Need
 from marketplace.organizations.models import Organization
-from marketplace.portal.routes import is_local_path
 from marketplace.tenders.models import Tender
+from marketplace.web import is_local_path
 
 from . import policies, services
 from .models import MAIL_CHOICE_LABELS, SUBJECT_LABELS, MailChoice, Subject

@@ -5,6 +5,7 @@ from marketplace.extensions import db
 from marketplace.projects import home as portal_home
 from marketplace.regions.services import region_by_code
 from marketplace.settings.services import get_setting
+from marketplace.web import is_local_path
 
 bp = Blueprint("portal", __name__)
 
@@ -31,13 +32,6 @@ def set_language():
         session["lang"] = lang
     target = request.form.get("next") or url_for("portal.home")
     return redirect(target if is_local_path(target) else "/")
-
-
-def is_local_path(target: str) -> bool:
-    """A path on this site: browsers read "//host" and "/\\host" (and the same with a tab or newline slipped in,
-    which they strip) as another site, so only one slash followed by neither, and no control characters."""
-    return (target.startswith("/") and target[1:2] not in ("/", "\\")
-            and not any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target))
 
 
 @bp.get("/healthz")

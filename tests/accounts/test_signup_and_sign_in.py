@@ -1,4 +1,6 @@
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
+
+import pytest
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
@@ -88,3 +90,19 @@ def test_wrong_password_is_refused(client, make_user):
     response = _sign_in(client, "someone@example.cn", PASSWORD + "x")
     assert response.status_code == 200
     assert "邮箱或密码不正确" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example"])
+def test_sign_in_returns_only_to_this_site(client, make_user, target):
+    user = make_user("resident", email="back@example.cn")
+    db.session.commit()
+    response = client.post("/login?" + urlencode({"next": target}),
+                           data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_sign_in_returns_to_the_page_asked_for(client, make_user):
+    user = make_user("resident", email="back2@example.cn")
+    db.session.commit()
+    response = client.post("/login?next=/projects/", data={"email": user.email, "password": PASSWORD})
+    assert response.headers["Location"] == "/projects/"
