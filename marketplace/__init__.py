@@ -55,10 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from marketplace import cli, errors, security, web
+    from marketplace.common import cache, static
 
     security.init_app(app)
     errors.register_error_handlers(app)
     web.register(app)
+    cache.init_app(app)
+    static.init_app(app)
     app.after_request(security.add_security_headers)
     cli.register(app)
     return app

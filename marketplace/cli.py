@@ -95,7 +95,7 @@ def audit_roots():
         click.echo(f"{root['date']}  seq={root['seq']:<8} {root['hash']}")
 
 
-jobs_cli = click.Group("jobs", help="Time-driven work: mail retries, deadlines, escalations.")
+jobs_cli = click.Group("jobs", help="Time-driven work (deadlines, escalations, mail) and the deferred-work worker.")
 
 
 @jobs_cli.command("tick")
@@ -118,6 +118,18 @@ def jobs_run(interval, max_ticks):
 
     click.echo(f"jobs: {', '.join(jobs.registered())}; every {interval}s")
     jobs.run_forever(interval, max_ticks=max_ticks, echo=click.echo)
+
+
+@jobs_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (default: wait for work).")
+@click.option("--max-jobs", type=int, help="Stop after this many jobs.")
+def jobs_worker(burst, max_jobs):
+    """Run deferred work (mail) from the Redis queue; start as many as you need (needs REDIS_URL)."""
+    from marketplace.common import queue
+
+    if queue.job_queue() is None:
+        raise click.ClickException("REDIS_URL is not set: without Redis, deferred work runs in the web process.")
+    queue.work(burst=burst, max_jobs=max_jobs)
 
 
 @jobs_cli.command("list")

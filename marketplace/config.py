@@ -59,6 +59,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, **_pool_options(SQLALCHEMY_DATABASE_URI)}
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Anonymous public pages are cached in Redis for this long, keyed on the data version (0: off; no Redis: off).
+    RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "60"))
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME", "zhengshe")
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "zs:")  # several sites may share one Redis
     # Where people reach the site; links in mail sent by background jobs (outside any request) use it.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
 
@@ -119,6 +123,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     FAST_PASSWORD_HASHING = True
+    RESPONSE_CACHE_SECONDS = 0  # tests that exercise the cache turn it on with a Redis of their own
     SIGN_IN_RATE_LIMIT = "1000 per minute"
     # Never the development index under instance/: each test process gets its own (tests that index set theirs).
     SEARCH_INDEX_DIR = str(Path(tempfile.gettempdir()) / f"zhengshe-test-index-{os.getpid()}")

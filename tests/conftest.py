@@ -140,6 +140,19 @@ def frozen_now():
     clock.unfreeze()
 
 
+@pytest.fixture(scope="session")
+def redis_url():
+    """The local Redis (database 15 unless TEST_REDIS_URL says otherwise); tests that need it never skip."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis is not reachable at {url} ({exc}): start redis-server (see .ci/run)")
+    return url
+
+
 @pytest.fixture(autouse=True)
 def _unfreeze_clock():
     yield

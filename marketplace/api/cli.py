@@ -24,6 +24,7 @@ def keys_create(name):
 
 @keys_cli.command("list")
 def keys_list():
+    """List the read API keys: id, first characters, name and state (only a hash of each key is stored)."""
     from .models import ApiKey
 
     for key in db.session.execute(select(ApiKey).order_by(ApiKey.id)).scalars():
@@ -34,6 +35,7 @@ def keys_list():
 @keys_cli.command("revoke")
 @click.argument("key_id", type=int)
 def keys_revoke(key_id):
+    """Revoke a read API key by its id; its holder falls back to the anonymous rate limit."""
     from .keys import revoke_key
     from .models import ApiKey
 

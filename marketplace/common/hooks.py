@@ -14,6 +14,18 @@ def after_commit(fn, *args, **kwargs) -> None:
     session.info.setdefault(_KEY, []).append((fn, args, kwargs))
 
 
+def after_commit_collect(fn, item) -> None:
+    """Queue fn(items) once per transaction, however many items the transaction adds (one job, not one each)."""
+    from marketplace.extensions import db
+
+    callbacks = db.session().info.setdefault(_KEY, [])
+    for queued, args, _kwargs in callbacks:
+        if queued is fn:
+            args[0].append(item)
+            return
+    callbacks.append((fn, ([item],), {}))
+
+
 @event.listens_for(Session, "after_commit")
 def _run_callbacks(session: Session) -> None:
     callbacks = session.info.pop(_KEY, [])

@@ -1,17 +1,22 @@
 """E-mail through the outbox, and in-app notifications."""
 
+from datetime import timedelta
+
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from marketplace.common import clock
-from marketplace.common.hooks import after_commit, fresh_session
+from marketplace.common.hooks import after_commit_collect, fresh_session
+from marketplace.common.queue import defer
 from marketplace.extensions import db
 
 from . import mailer
 from .models import Notification, OutboxMessage
 
 MAX_ATTEMPTS = 8
+# How long the sweep leaves a new mail to the worker it was handed to.
+SWEEP_GRACE = timedelta(minutes=5)
 
 
 def queue_mail(to_address: str, template: str, *, locale: str | None = None, **context) -> OutboxMessage:
@@ -26,24 +31,37 @@ def queue_mail(to_address: str, template: str, *, locale: str | None = None, **c
     db.session.add(message)
     db.session.flush()
     if current_app.config.get("MAIL_SEND_AFTER_COMMIT", True):
-        after_commit(deliver_outbox, [message.id])
+        after_commit_collect(_deliver_later, message.id)
     return message
 
 
-def deliver_outbox(ids: list[int] | None = None, *, limit: int = 100) -> int:
-    """Send unsent mail (the given ids, or the oldest pending); returns how many went out.
+def _deliver_later(ids: list[int]) -> None:
+    """After the commit: hand the mail to a worker (with Redis) or send it now. The outbox row is the record,
+    so a mail whose hand-over is lost is still sent by the `mail.deliver_outbox` sweep."""
+    defer(deliver_outbox, ids)
 
-    A failure is recorded on the row and retried by `jobs tick`; it never undoes the change that
-    produced the mail.
+
+def deliver_outbox(ids: list[int] | None = None, *, limit: int = 100) -> int:
+    """Send unsent mail (the given ids, or the sweep: the oldest pending); returns how many went out.
+
+    A failure is recorded on the row and retried by the sweep (`jobs run`); it never undoes the change that
+    produced the mail. The sweep leaves fresh, untried mail alone for SWEEP_GRACE, because a worker is probably
+    about to send it, and each message is claimed under a row lock (PostgreSQL; SQLite has one writer anyway),
+    so a worker and the sweep never send the same mail twice.
     """
+    unsent = (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
     sent = 0
     with fresh_session() as session:
-        query = select(OutboxMessage).where(
-            OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS
-        ).order_by(OutboxMessage.id).limit(limit)
-        if ids is not None:
-            query = query.where(OutboxMessage.id.in_(ids))
-        for message in session.execute(query).scalars():
+        if ids is None:
+            settled = or_(OutboxMessage.attempts > 0, OutboxMessage.created_at <= clock.now() - SWEEP_GRACE)
+            ids = list(session.scalars(select(OutboxMessage.id).where(*unsent, settled)
+                                       .order_by(OutboxMessage.id).limit(limit)))
+        for message_id in ids:
+            message = session.scalars(select(OutboxMessage).where(OutboxMessage.id == message_id, *unsent)
+                                      .with_for_update(skip_locked=True)).one_or_none()
+            if message is None:  # sent meanwhile, given up on, or being sent by another process right now
+                session.rollback()
+                continue
             message.attempts += 1
             try:
                 mailer.send(message.to_address, message.subject, message.body_text)

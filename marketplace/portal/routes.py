@@ -1,7 +1,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy import text
 
-from marketplace.extensions import db
+from marketplace.extensions import csrf, db
 from marketplace.projects import home as portal_home
 from marketplace.regions.services import region_by_code
 from marketplace.settings.services import get_setting
@@ -26,6 +26,7 @@ def about():
 
 
 @bp.post("/language")
+@csrf.exempt  # a forged switch only changes the language; a token here would make every public page uncacheable
 def set_language():
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
