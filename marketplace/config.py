@@ -51,6 +51,13 @@ def _pool_options(url: str) -> dict:
             "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")), "pool_recycle": 1800}
 
 
+def _replica_bind(url: str | None) -> dict:
+    if not url:
+        return {}
+    url = _database_url(url)
+    return {"replica": {"url": url, "pool_pre_ping": True, **_pool_options(url)}}
+
+
 class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -58,6 +65,8 @@ class Config:
     MASTER_KEY = os.environ.get("MASTER_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, **_pool_options(SQLALCHEMY_DATABASE_URI)}
+    # A streaming replica of the primary: bulk exports (/data/ downloads, the OCDS bulk package) read from it.
+    SQLALCHEMY_BINDS: dict = _replica_bind(os.environ.get("DATABASE_REPLICA_URL"))
     REDIS_URL = os.environ.get("REDIS_URL")
     # Anonymous public pages are cached in Redis for this long, keyed on the data version (0: off; no Redis: off).
     RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "60"))
@@ -87,6 +96,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; long forms must not expire
+    # Sign out sessions idle for longer than the accounts.*idle_timeout_minutes settings (accounts/sessions.py).
+    ENFORCE_IDLE_TIMEOUT = True
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     PER_PAGE = 20
     DEMO_DATA_DIR = str(PROJECT_ROOT / "data")
@@ -123,6 +134,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     FAST_PASSWORD_HASHING = True
+    # Tests move the clock by days between requests of one signed-in client; the idle-timeout tests turn it on.
+    ENFORCE_IDLE_TIMEOUT = False
     RESPONSE_CACHE_SECONDS = 0  # tests that exercise the cache turn it on with a Redis of their own
     SIGN_IN_RATE_LIMIT = "1000 per minute"
     # Never the development index under instance/: each test process gets its own (tests that index set theirs).

@@ -1,11 +1,16 @@
 """Extensions, created unbound; create_app() binds them."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -24,7 +29,45 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+_REPLICA_READS: ContextVar[bool] = ContextVar("replica_reads", default=False)
+
+
+class RoutingSession(FlaskSession):
+    """Reads inside `replica_reads()` go to the read replica (the `replica` bind, from DATABASE_REPLICA_URL) when
+    there is one; everything else, and every write, goes to the primary."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and _REPLICA_READS.get() and not self._flushing:
+            replica = self._db.engines.get("replica")
+            if replica is not None:
+                return replica
+        return super().get_bind(mapper, clause, bind, **kwargs)
+
+
+@contextmanager
+def replica_reads():
+    """Long reads that may lag the primary by a moment (bulk exports) run on the replica, sparing the primary."""
+    previous = _REPLICA_READS.set(True)
+    try:
+        yield
+    finally:
+        _REPLICA_READS.reset(previous)
+
+
+def on_replica(chunks: Iterator) -> Iterator:
+    """A streamed response body read from the replica. Set per step rather than around the whole generator, so that
+    the flag never leaks into whatever the server does between two chunks."""
+    iterator = iter(chunks)
+    while True:
+        with replica_reads():
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

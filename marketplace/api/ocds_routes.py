@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import Response, abort, stream_with_context
 
 from marketplace.common import clock
+from marketplace.extensions import on_replica
 
 from . import http
 from .blueprint import bp
@@ -67,4 +68,4 @@ def ocds_bulk(args):
     uri = public_url("api.ocds_bulk", **{"from": start.isoformat(), "to": end.isoformat()})
     chunks = packages.bulk_chunks(clock.local_midnight(start), clock.local_midnight(end + timedelta(days=1)), uri)
     # Streamed, so without an ETag: the package is written as its releases are built.
-    return Response(stream_with_context(chunks), mimetype=OCDS_JSON)
+    return Response(stream_with_context(on_replica(chunks)), mimetype=OCDS_JSON)

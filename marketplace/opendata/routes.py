@@ -8,7 +8,7 @@ that version, which rows written outside the services (imports, the demo) do not
 from flask import Blueprint, Response, abort, render_template, stream_with_context
 
 from marketplace.api import http
-from marketplace.extensions import limiter
+from marketplace.extensions import limiter, on_replica
 
 from .exports import DATASETS, csv_chunks, dictionary_csv, jsonl_chunks, xlsx_chunks
 
@@ -23,7 +23,7 @@ def _dataset(name: str):
 
 
 def _download(chunks, mimetype: str, filename: str) -> Response:
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response = Response(stream_with_context(on_replica(chunks)), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
