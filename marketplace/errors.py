@@ -1,7 +1,11 @@
 """Domain exceptions and the HTTP error pages."""
 
-from flask import jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, jsonify, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 
@@ -50,12 +54,65 @@ def _explanations():
     }
 
 
-def render_error(code: int):
-    title = _titles().get(code, _("出错了"))
+def _back_link() -> str | None:
+    """The page the person came from, when it is on this site (a form they may want to open afresh)."""
+    from marketplace.web import is_local_path
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path:
+        return None
+    target = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return target if is_local_path(target) and target != request.full_path.rstrip("?") else None
+
+
+def render_error(code: int, *, title: str | None = None, explanation: str | None = None):
+    """The error page: what happened in plain words, the site's navigation, and ways on (home, search; signing in
+    when a signed-out visitor was refused; the previous page)."""
     if _wants_json():
-        return jsonify(error=title, status=code), code
-    return render_template("errors/error.html", code=code, title=title,
-                           explanation=_explanations().get(code, "")), code
+        return jsonify(error=title or _titles().get(code, _("出错了")), status=code), code
+    try:
+        return render_template("errors/error.html", **_page(code, title, explanation)), code
+    except Exception:  # noqa: BLE001 — the page that explains an error must not fail in turn (a database outage)
+        if current_app.testing and not current_app.config.get("SHOW_500"):
+            raise
+        current_app.logger.exception("The error page failed; answering with the plain one")
+        return _plain_page(code), code
+
+
+def _page(code: int, title: str | None, explanation: str | None) -> dict:
+    page = {"code": code, "title": title or _titles().get(code, _("出错了")),
+            "explanation": explanation or _explanations().get(code, ""),
+            "back_url": _back_link() if code in (400, 405, 413, 429) else None, "sign_in_url": None}
+    if code in (401, 403) and request.endpoint != "accounts.login":
+        from flask_login import current_user
+
+        if not current_user.is_authenticated:
+            page["sign_in_url"] = url_for("accounts.login", next=request.full_path.rstrip("?"))
+    return page
+
+
+def _plain_page(code: int) -> str:
+    """Without the signed-in user, who may be what could not be loaded: the language the visitor chose (or
+    Chinese), no context processors, no sign-in link."""
+    chosen = session.get("lang")
+    locale = chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        page = {"code": code, "title": _titles().get(code, _("出错了")), "explanation": _explanations().get(code, ""),
+                "back_url": None, "sign_in_url": None, "html_lang": "zh-CN" if locale == "zh_CN" else locale}
+        return current_app.jinja_env.get_template("errors/plain.html").render(**page)
+
+
+def _csrf_failed():
+    return render_error(400, title=_("页面已过期"), explanation=_(
+        "为了保护您的账号，页面上的表单在您重新登录、退出登录或长时间未操作后会失效。"
+        "请重新打开该页面，再提交一次。"))
+
+
+def _too_many(exc):
+    expiry = getattr(getattr(getattr(exc, "limit", None), "limit", None), "get_expiry", None)
+    if expiry is None:
+        return render_error(429)
+    return render_error(429, explanation=_("您的操作太频繁，请在 %(seconds)d 秒后再试。", seconds=expiry()))
 
 
 def register_error_handlers(app) -> None:
@@ -63,7 +120,16 @@ def register_error_handlers(app) -> None:
     def http_error(exc: HTTPException):
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.code == 429:
+            return _too_many(exc)
         return render_error(exc.code)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        # A long form that keeps its input (drafts/) is kept and its author sent to sign in, not shown this page.
+        from marketplace.drafts.keeping import keep_posted_form
+
+        return keep_posted_form() or _csrf_failed()
 
     @app.errorhandler(NotPermitted)
     def not_permitted(exc: NotPermitted):

@@ -100,11 +100,15 @@ class BoundedIntConverter(IntegerConverter):
 
 
 def register(app) -> None:
+    from marketplace.accounts import sessions
+    from marketplace.drafts.keeping import keep_input_field
+
     login_manager.user_loader(_load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("请先登录")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    sessions.register(app)  # the idle timeout, before anything else looks at the user
     app.before_request(_require_2fa_enrolment)
     app.context_processor(_template_globals)
     app.add_template_filter(money.format_cny, "cny")
@@ -113,6 +117,7 @@ def register(app) -> None:
     app.add_template_filter(role_label, "role_label")
     app.add_template_filter(verification_label, "verification_label")
     app.add_template_global(clock.now, "now")
+    app.add_template_global(keep_input_field, "keep_input_field")
 
 
 def is_local_path(target: str) -> bool:

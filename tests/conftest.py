@@ -211,6 +211,37 @@ def smtp_server(app):
         server.stop()
 
 
+class StatementCounter:
+    """The SQL statements a block issues (`count`, and the texts in `statements` for a failure message).
+
+    Each request's session joins the test's transaction through a savepoint that a real server would not issue (it
+    begins and commits without a statement): a savepoint opened while no other is open, and its release or
+    rollback, are the harness's and not counted. Savepoints the code opens inside a transaction (`begin_nested`)
+    are counted, as they would be on a server."""
+
+    _SAVEPOINT = re.compile(r"^\s*(?:(RELEASE|ROLLBACK TO)\s+)?SAVEPOINT\s+(\w+)", re.IGNORECASE)
+
+    def __init__(self):
+        self.statements: list[str] = []
+        self._open: list[str] = []
+        self._harness: set[str] = set()
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def on_execute(self, _connection, _cursor, statement, *_args):
+        savepoint = self._SAVEPOINT.match(statement)
+        if savepoint and not savepoint.group(1):
+            if not self._open:
+                self._harness.add(savepoint.group(2))
+            self._open.append(savepoint.group(2))
+        elif savepoint and savepoint.group(2) in self._open:
+            del self._open[self._open.index(savepoint.group(2)):]
+        if not (savepoint and savepoint.group(2) in self._harness):
+            self.statements.append(statement)
+
+
 @pytest.fixture
 def count_queries(app):
     """Count the SQL statements a block issues: `with count_queries() as counter: …; counter.count`."""
@@ -220,15 +251,27 @@ def count_queries(app):
 
     @contextmanager
     def counting():
-        counter = type("Counter", (), {"count": 0})()
-
-        def on_execute(*_args):
-            counter.count += 1
-
-        event.listen(db.engine, "before_cursor_execute", on_execute)
+        counter = StatementCounter()
+        event.listen(db.engine, "before_cursor_execute", counter.on_execute)
         try:
             yield counter
         finally:
-            event.remove(db.engine, "before_cursor_execute", on_execute)
+            event.remove(db.engine, "before_cursor_execute", counter.on_execute)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one per test process: Playwright's sync API cannot run twice at once in
+    one process, so every browser test (tests/e2e, the donation test) shares this one."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run); browser tests never skip.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -25,7 +25,8 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[DataRequired(REQUIRED)])
     password = PasswordField(_l("密码"), validators=[DataRequired(REQUIRED)])
-    remember = BooleanField(_l("在这台设备上保持登录"))
+    remember = BooleanField(_l("在这台设备上保持登录"),
+                            description=_l("关闭浏览器后仍保持登录；长时间不操作，仍会自动退出"))
 
 
 class SecondFactorForm(FlaskForm):

@@ -9,7 +9,7 @@ from marketplace.forms import show_domain_error
 from marketplace.regions import services as regions
 from marketplace.web import is_local_path
 
-from . import policies, services
+from . import policies, services, sessions
 from .forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -104,7 +104,8 @@ def _finish_sign_in(user: User, remember: bool):
     services.complete_sign_in(user)
     db.session.commit()
     session.pop(PENDING_2FA, None)
-    login_user(user, remember=remember)
+    login_user(user)  # never Flask-Login's remember cookie: it would outlive the idle timeout (sessions.py)
+    sessions.start(remember=remember)
     flash(_("欢迎回来，%(name)s", name=user.name), "success")
     return redirect(_safe_next(url_for("portal.home")))
 
@@ -275,6 +276,7 @@ def accept_invitation(token):
         else:
             db.session.commit()
             login_user(user)
+            sessions.start(remember=False)
             flash(_("账号已开通。请设置两步验证以保护账号。"), "success")
             return redirect(url_for("accounts.two_factor_setup"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)

@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.common import clock
+from marketplace.drafts import keeping
+from marketplace.drafts.keeping import keeps_input
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import run_form, show_domain_error
@@ -53,7 +55,21 @@ def _submitted_bid(bid_id: int) -> tuple[Bid, Tender]:
     return bid, tender
 
 
+def _save_kept(kept, tender_id):
+    """A bid form posted after the session ran out, saved as the organization's draft once its author is back."""
+    tender = _tender(tender_id)
+    membership = membership_of(current_user)
+    require(policies.can_prepare_bid(current_user, membership))
+    form = BidForm(formdata=kept.form, meta={"csrf": False})  # checked when it was kept: see drafts.keeping
+    _team_choices(form, membership.organization)
+    if not form.validate():
+        raise keeping.invalid(form)
+    draft = services.draft_for(tender, by=current_user)
+    services.save_draft(draft, tender, _values(form, tender, kept.form), by=current_user)
+
+
 @bp.route("/tender/<int:tender_id>", methods=["GET", "POST"])
+@keeps_input(_save_kept)
 @login_required
 def workspace(tender_id):
     """The eligibility checklist first; the bid form only for an eligible organization while bidding is open."""
@@ -90,6 +106,11 @@ def workspace(tender_id):
             flash(_("草稿已保存（已加密，仅贵机构可见）"), "success")
             return redirect(url_for(".workspace", tender_id=tender.id))
         return _workspace_page(tender, org, form, values), 400
+    if (kept := keeping.unsaved_input()) is not None:  # kept over a sign-in, refused as the draft: shown as typed
+        form = BidForm(formdata=kept.form)
+        _team_choices(form, org)
+        show_domain_error(form, kept.error)
+        return _workspace_page(tender, org, form, _values(form, tender, kept.form)), 400
     content = services.own_content(draft, current_user) if draft else services.empty_content()
     _fill(form, content)
     return _workspace_page(tender, org, form, content)
@@ -127,12 +148,13 @@ def _team_choices(form, org) -> None:
         entry.form.fact_id.choices = choices
 
 
-def _values(form, tender) -> dict:
+def _values(form, tender, posted=None) -> dict:
+    posted = request.form if posted is None else posted
     return {
         "price": form.price.data,
         "breakdown": [{"item": e.form.item.data or "", "amount": e.form.amount.data or "0"}
                       for e in form.breakdown.entries if (e.form.item.data or "").strip()],
-        "proposals": {str(c.id): request.form.get(proposal_field(c.id), "") for c in tender.criteria
+        "proposals": {str(c.id): posted.get(proposal_field(c.id), "") for c in tender.criteria
                       if not c.is_price},
         "team": [{"fact_id": int(e.form.fact_id.data) if (e.form.fact_id.data or "").isdigit() else None,
                   "name": e.form.name.data, "role": e.form.role.data} for e in form.team.entries],

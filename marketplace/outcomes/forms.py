@@ -52,7 +52,7 @@ class ReportForm(FlaskForm):
     clear_evidence = BooleanField(_l("不要已选择的材料，重新选择"))
 
 
-def report_form(indicators, *, data=None) -> ReportForm:
+def report_form(indicators, *, data=None, **kwargs) -> ReportForm:
     """A ReportForm with one field per indicator (`actual_<id>`) and per beneficiary group (`people_<group>`)."""
 
     class Bound(ReportForm):
@@ -68,7 +68,7 @@ def report_form(indicators, *, data=None) -> ReportForm:
         setattr(Bound, f"people_{group.value}", IntegerField(
             BENEFICIARY_GROUP_LABELS[group], validators=[Optional(), NumberRange(min=0)],
             render_kw={"inputmode": "numeric"}))
-    return Bound(data=data) if data is not None else Bound()
+    return Bound(data=data, **kwargs) if data is not None else Bound(**kwargs)
 
 
 class ReviewForm(FlaskForm):

@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import Role
 from marketplace.common import clock, files
 from marketplace.contracts.models import MILESTONE_KIND_LABELS
+from marketplace.drafts import keeping
+from marketplace.drafts.keeping import keeps_input
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import kept_uploads, run_form, show_domain_error
@@ -59,7 +61,32 @@ def mine():
                            today=clock.today())
 
 
+def _save_kept(kept, milestone_id):
+    """A report form posted after the session ran out, saved as the draft once its author is back."""
+    milestone = _milestone(milestone_id)
+    require(policies.can_write_report(current_user, milestone.contract, membership_of(current_user),
+                                      services.report_of(milestone)))
+    indicators = milestone.contract.indicators
+    form = report_form(indicators, formdata=_with_kept_files(kept), meta={"csrf": False})  # see drafts.keeping
+    files_kept, _errors = kept_uploads(form.evidence, form.evidence_tokens, form.clear_evidence,
+                                       tag=form.evidence_kind.data)  # no new files on a GET: no new errors
+    if not form.validate():
+        raise keeping.invalid(form)
+    services.save_draft(milestone, _values(form, indicators), _evidence(files_kept), by=current_user)
+
+
+def _with_kept_files(kept):
+    """The kept form, its files joining those an earlier attempt had kept (the hidden evidence_tokens field)."""
+    formdata = kept.form.copy()
+    kind = formdata.get("evidence_kind", "")
+    tokens = [t for t in (formdata.get("evidence_tokens") or "").split(",") if t]
+    tokens += [f"{kind}:{token}" for name, token, _name in kept.uploads if name == "evidence"]
+    formdata.setlist("evidence_tokens", [",".join(tokens)])
+    return formdata
+
+
 @bp.route("/milestones/<int:milestone_id>/report/edit", methods=["GET", "POST"])
+@keeps_input(_save_kept)
 @login_required
 def edit_report(milestone_id):
     milestone = _milestone(milestone_id)
@@ -67,7 +94,13 @@ def edit_report(milestone_id):
     require(policies.can_write_report(current_user, milestone.contract, membership_of(current_user), report))
     indicators = milestone.contract.indicators
     kept, upload_errors = [], []
-    if request.method == "GET":
+    if request.method == "GET" and (unsaved := keeping.unsaved_input()) is not None:
+        # Kept over a sign-in, refused as the draft: shown as typed, with the reason.
+        form = report_form(indicators, formdata=_with_kept_files(unsaved))
+        kept, upload_errors = kept_uploads(form.evidence, form.evidence_tokens, form.clear_evidence,
+                                           tag=form.evidence_kind.data)
+        show_domain_error(form, unsaved.error)
+    elif request.method == "GET":
         form = report_form(indicators, data=_report_data(report))
     else:
         form = report_form(indicators)  # Flask-WTF reads the posted fields and files

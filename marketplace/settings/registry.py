@@ -79,5 +79,10 @@ SPECS = [
                 check=_tranches),
     SettingSpec("accounts.lockout_threshold", int, 5, _l("连续登录失败锁定次数"), _l("次"), 3, 20),
     SettingSpec("accounts.lockout_minutes", int, 15, _l("账号锁定时长"), _l("分钟"), 1, 1440),
+    # The minimum (5) is accounts.sessions.SHORTEST_IDLE: below it the setting is not even read.
+    SettingSpec("accounts.idle_timeout_minutes", int, 60, _l("工作人员和社会组织账号无操作自动退出时间"), _l("分钟"),
+                5, 720),
+    SettingSpec("accounts.resident_idle_timeout_minutes", int, 7 * 24 * 60, _l("居民账号无操作自动退出时间"),
+                _l("分钟"), 5, 30 * 24 * 60),
 ]
 BY_KEY = {spec.key: spec for spec in SPECS}

@@ -2,56 +2,17 @@
 downloads the receipt, in a real browser."""
 
 import json
-from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.accounts.models import Role
-from marketplace.accounts.services import create_user
-from marketplace.common import clock
-from marketplace.extensions import db
-from marketplace.organizations import records
-from marketplace.organizations import services as organizations
-from marketplace.organizations.models import FactKind, Membership, OrgAction, OrgRole
-from marketplace.regions.models import BodyKind
-from marketplace.regions.services import create_body, import_divisions_file, region_by_code
-from marketplace.tenders import services as tenders
-from tests.e2e.conftest import sign_in
-from tests.organizations.conftest import registration
-from tests.regions.test_regions import DIVISIONS
-from tests.tenders.conftest import build_market, build_ready_tender
+from tests.e2e.conftest import open_tender_with_bidder, sign_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "a-good-password-1"
-
-
-def _tender_and_bidder(app) -> int:
-    with app.app_context():
-        import_divisions_file(DIVISIONS)
-        market = build_market()
-        tender = build_ready_tender(market)
-        tenders.publish(tender, by=market["buyer"])
-        bureau = create_body("东城区民政局（浏览器测试·投标）", BodyKind.civil_affairs, region_by_code("110101"))
-        registrar = create_user("registrar.bid@example.cn", "陈晨", PASSWORD, Role.registrar, body=bureau,
-                                confirmed=True)
-        org = organizations.record_organization(registration(name="东城区浏览器投标社会工作服务中心"),
-                                                region_by_code("110101001"), [], by=None)
-        member = create_user("bidder.e2e@example.cn", "孙悦", PASSWORD, Role.org_member, confirmed=True)
-        db.session.add(Membership(organization=org, user_id=member.id, role=OrgRole.manager, joined_at=clock.now()))
-        organizations.decide(org, OrgAction.verify, by=registrar)
-        for kind, values in [(FactKind.inspection, {"year": clock.today().year - 1, "inspection_result": "合格"}),
-                             (FactKind.social_worker, {"worker_level": "worker", "certificate_no": "E2E-SW-1",
-                                                       "person_name": "王芳"})]:
-            fact = records.submit_fact(org, kind, values | {"valid_from": date(clock.today().year, 1, 1)}, None,
-                                       by=member)
-            records.decide_fact(fact, True, by=registrar)
-        db.session.commit()
-        return tender.id
 
 
 def test_an_organization_submits_a_bid_and_downloads_its_receipt(own_live_server, page, screenshot):
-    tender_id = _tender_and_bidder(own_live_server.app)
+    tender_id = open_tender_with_bidder(own_live_server.app)
     sign_in(page, own_live_server, "bidder.e2e@example.cn")
 
     page.goto(f"{own_live_server.url}/tenders/{tender_id}")

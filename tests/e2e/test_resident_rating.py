@@ -3,13 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from marketplace.extensions import db
-from marketplace.regions.services import import_divisions_file
 from tests import factories
-from tests.contracts.conftest import build_active_contract
-from tests.e2e.conftest import sign_in
-from tests.outcomes.conftest import accepted_evaluation
-from tests.regions.test_regions import DIVISIONS
+from tests.e2e.conftest import open_evaluation_with_resident, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -25,20 +20,8 @@ def page(browser):
     context.close()
 
 
-def _open_evaluation(app) -> tuple[int, str]:
-    # The clock stays where build_active_contract left it (after the standstill), for the server too.
-    with app.app_context():
-        import_divisions_file(DIVISIONS)
-        parties = build_active_contract()
-        evaluation = accepted_evaluation(parties)
-        factories.user("resident", email="resident.rate@example.cn", name="刘秀英",
-                       verified_community=factories.region("110101001001"))
-        db.session.commit()
-        return evaluation.id, parties["contract"].title
-
-
 def test_a_resident_rates_a_project_from_a_phone(own_live_server, page, screenshot):
-    evaluation_id, title = _open_evaluation(own_live_server.app)
+    evaluation_id, title = open_evaluation_with_resident(own_live_server.app)
     sign_in(page, own_live_server, "resident.rate@example.cn", password=factories.PASSWORD)
 
     page.goto(f"{own_live_server.url}/outcomes/rate")

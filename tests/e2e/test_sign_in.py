@@ -1,27 +1,13 @@
 import pyotp
 import pytest
 
-from marketplace.accounts.models import Role
-from marketplace.accounts.services import create_user
-from marketplace.common import clock
-from marketplace.extensions import db
-from marketplace.security import new_totp_secret
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, make_buyer
 
 pytestmark = pytest.mark.e2e
 
 
-def _make_buyer(live_server, email):
-    secret = new_totp_secret()
-    with live_server.app.app_context():
-        user = create_user(email, "李娜", "a-good-password-1", Role.buyer, confirmed=True)
-        user.totp_secret, user.totp_enabled_at = secret, clock.now()
-        db.session.commit()
-    return secret
-
-
 def test_buyer_signs_in_with_two_factor_in_a_real_browser(live_server, page, screenshot):
-    secret = _make_buyer(live_server, "browser.buyer@example.cn")
+    secret = make_buyer(live_server.app, "browser.buyer@example.cn")
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="登录").first.click()
     page.get_by_label("电子邮箱").fill("browser.buyer@example.cn")
