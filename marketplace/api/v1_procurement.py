@@ -101,8 +101,8 @@ def tender(args, tender_id):
     # Bids are sealed until opening: nothing of them is read before the opening record exists.
     opening = db.session.execute(select(Opening).where(Opening.tender_id == t.id)).scalar_one_or_none()
     notice = award_rules.public_award_context(t) if opening is not None else {}
-    awards = award_rules.awards_of(t) if notice.get("award") else []
-    return out.tender_detail(t, opening, awards, notice.get("award_results", []), notice.get("award_challenges", []))
+    return out.tender_detail(t, opening, notice.get("award_history", []), notice.get("award_results", []),
+                             notice.get("award_challenges", []))
 
 
 # -- awards -------------------------------------------------------------------------------------------------

@@ -82,8 +82,9 @@ class CatalogVersion(db.Model):
 
     @property
     def items(self) -> list:
-        return {CatalogKind.purchase: self.purchase_items, CatalogKind.function: self.function_items,
-                CatalogKind.qualification: self.conditions}[self.kind]
+        # By name: a dict of the three collections would load all three to return one.
+        return getattr(self, {CatalogKind.purchase: "purchase_items", CatalogKind.function: "function_items",
+                              CatalogKind.qualification: "conditions"}[self.kind])
 
 
 class PurchaseItem(db.Model):

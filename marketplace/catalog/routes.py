@@ -2,11 +2,13 @@
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from marketplace.common import clock
 from marketplace.extensions import db
 from marketplace.pagination import paginate
-from marketplace.regions.services import region_by_code
+from marketplace.regions.models import GovernmentBody
+from marketplace.regions.services import load_ancestors, region_by_code
 
 from . import io as catalog_io
 from . import services
@@ -17,7 +19,8 @@ PUBLIC_STATES = {VersionStatus.published, VersionStatus.superseded}
 
 
 def _public_version_or_404(version_id: int) -> CatalogVersion:
-    version = db.session.get(CatalogVersion, version_id)
+    version = db.session.get(CatalogVersion, version_id,
+                             options=[joinedload(CatalogVersion.issuer).joinedload(GovernmentBody.region)])
     if version is None or version.status not in PUBLIC_STATES:
         abort(404)
     return version
@@ -46,6 +49,7 @@ def item(version_id, code):
     item = next((i for i in version.items if i.code == code), None) or abort(404)
     context = {"version": version, "item": item, "kinds": CatalogKind}
     if version.kind == CatalogKind.purchase:
+        load_ancestors([version.issuer.region])
         references = services.References.applicable_to(version.issuer, version.year)
         context |= {
             "ancestors": [i for i in version.purchase_items if code.startswith(i.code) and i.code != code],

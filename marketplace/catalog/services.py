@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from marketplace.audit import services as audit
 from marketplace.common import clock
@@ -195,6 +196,23 @@ def budget_line(body: GovernmentBody, year: int, item_code: str) -> BudgetLine |
     return db.session.execute(select(BudgetLine).where(
         BudgetLine.body_id == body.id, BudgetLine.year == year, BudgetLine.item_code == item_code)
     ).scalar_one_or_none()
+
+
+def budget_bodies(user) -> list[GovernmentBody]:
+    """The bodies whose budget lines the user sets: the own body first, then, for a finance bureau, every body in
+    its region (the policy lets the finance bureau over a body allocate its budget)."""
+    from . import policies
+
+    own = user.body if user.is_authenticated else None
+    if own is None or not policies.can_set_budget(user, own):
+        return []
+    if own.kind != BodyKind.finance:
+        return [own]
+    inside = db.session.execute(
+        select(GovernmentBody).join(Region, Region.id == GovernmentBody.region_id)
+        .where(Region.code.startswith(own.region.code_prefix), GovernmentBody.id != own.id)
+        .options(contains_eager(GovernmentBody.region)).order_by(Region.code, GovernmentBody.name)).scalars()
+    return [own, *(body for body in inside if policies.can_set_budget(user, body))]
 
 
 def set_budget_line(body: GovernmentBody, year: int, item_code: str, amount, source: str, *, by) -> BudgetLine:
@@ -416,10 +434,15 @@ def applicable_versions(region: Region, year: int, kind: CatalogKind) -> list[Ca
     """Published catalogs of one kind that apply in a region: its own and its ancestors', top first."""
     chain = [*region.ancestors(), region]
     depth = {r.id: i for i, r in enumerate(chain)}
+    # The items come with them, each holding its version (pages name the issuer of a condition they cite).
+    items = {CatalogKind.purchase: (CatalogVersion.purchase_items, PurchaseItem.version),
+             CatalogKind.function: (CatalogVersion.function_items, FunctionItem.version),
+             CatalogKind.qualification: (CatalogVersion.conditions, QualificationCondition.version)}[kind]
     versions = db.session.execute(
         select(CatalogVersion).join(CatalogVersion.issuer)
         .where(GovernmentBody.region_id.in_(depth), CatalogVersion.year == year, CatalogVersion.kind == kind,
-               CatalogVersion.status == VersionStatus.published)).scalars().all()
+               CatalogVersion.status == VersionStatus.published)
+        .options(contains_eager(CatalogVersion.issuer), selectinload(items[0]).joinedload(items[1]))).scalars().all()
     return sorted(versions, key=lambda v: depth[v.issuer.region_id])
 
 
@@ -484,7 +507,7 @@ def budget_lines_for_item(region: Region, year: int, item_code: str) -> list[Bud
     return db.session.execute(
         select(BudgetLine).join(BudgetLine.body).join(GovernmentBody.region)
         .where(BudgetLine.year == year, BudgetLine.item_code == item_code, Region.code.startswith(region.code_prefix))
-        .order_by(BudgetLine.amount.desc())).scalars().all()
+        .options(contains_eager(BudgetLine.body)).order_by(BudgetLine.amount.desc())).scalars().all()
 
 
 def items_referring_to(version: CatalogVersion, code: str) -> list[PurchaseItem]:

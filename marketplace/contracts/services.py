@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.services import verify_second_factor
 from marketplace.audit import services as audit
@@ -290,7 +290,7 @@ def value_text(contract: Contract) -> str:
 # -- lists ------------------------------------------------------------------------------------------------
 
 PAGE_LOAD = [selectinload(Contract.milestones), selectinload(Contract.indicators),
-             selectinload(Contract.amendments)]
+             selectinload(Contract.amendments), joinedload(Contract.buyer), joinedload(Contract.organization)]
 
 
 def public_query(status: ContractStatus | None = None):

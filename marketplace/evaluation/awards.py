@@ -235,8 +235,9 @@ def awards_of(tender) -> list[Award]:
 
 def public_award_context(tender) -> dict:
     """What the public tender page needs for the award notice: the award (the one in force, else the last
-    cancelled one), the ranked results and every challenge with its answer. Empty before any award."""
-    empty = {"award": None, "award_results": [], "award_challenges": []}
+    cancelled one), the ranked results and every challenge with its answer; and every award in order (the open-data
+    answer lists them). Empty before any award."""
+    empty = {"award": None, "award_results": [], "award_challenges": [], "award_history": []}
     if tender.status not in NOTICE_STATES:
         return empty
     awards = awards_of(tender)
@@ -244,5 +245,5 @@ def public_award_context(tender) -> dict:
         return empty
     award = next((a for a in awards if a.status != AwardStatus.cancelled), awards[-1])
     return {"award": award, "award_results": queries.results_of(tender),
-            "award_challenges": [c for a in awards for c in a.challenges]}
+            "award_challenges": [c for a in awards for c in a.challenges], "award_history": awards}
 

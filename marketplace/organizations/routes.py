@@ -13,7 +13,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forms import show_domain_error
 from marketplace.pagination import paginate
-from marketplace.regions.services import region_by_code
+from marketplace.regions.services import load_ancestors, region_by_code
 from marketplace.security import require
 
 from . import eligibility as engine
@@ -46,6 +46,7 @@ def directory():
         region=region_by_code(form.region.data) if form.region.data else None,
         min_grade=form.grade.data or None, field=form.field.data or None, day=today))
     grades = services.current_grades([org.id for org in page.items], today)
+    load_ancestors(org.region for org in page.items)  # each row names its place in full
     return render_template("organizations/directory.html", form=form, page=page, grades=grades)
 
 
@@ -56,6 +57,7 @@ def profile(org_id):
     if org.status not in PUBLIC_STATES and not policies.can_see_documents(current_user, org, membership):
         abort(404)
     today = clock.today()
+    load_ancestors([org.region])
     return render_template("organizations/profile.html", org=org, grade=services.current_grades([org.id], today)
                            .get(org.id), is_member=policies.is_member(current_user, org, membership),
                            can_review=policies.can_review_organization(current_user, org),

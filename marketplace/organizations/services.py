@@ -24,6 +24,7 @@ from marketplace.follows import services as follows
 from marketplace.follows.models import Subject
 from marketplace.notifications import services as notifications
 from marketplace.regions.models import Region, RegionLevel
+from marketplace.regions.services import load_ancestors
 from marketplace.web import external_url
 
 from . import policies, uscc
@@ -324,6 +325,7 @@ def region_choices() -> list[tuple[str, str]]:
     """Districts and streets an organization can be based in, by code."""
     regions = db.session.execute(select(Region).where(Region.level.in_([RegionLevel.district, RegionLevel.street]))
                                  .order_by(Region.code)).scalars().all()
+    load_ancestors(regions)
     return [(r.code, r.full_name) for r in regions]
 
 

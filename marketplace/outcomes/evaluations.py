@@ -314,10 +314,12 @@ def close_due(now=None) -> int:
     return len(due)
 
 
-def public_ratings(evaluation: Evaluation) -> list[dict]:
-    """The anonymized ratings: pseudonym, stars, score, comment, date. Never a name or an account."""
-    rows = db.session.execute(select(Rating).where(Rating.evaluation_id == evaluation.id)
-                              .options(selectinload(Rating.pseudonym)).order_by(Rating.id)).scalars()
+def public_ratings(evaluation: Evaluation, ratings=None) -> list[dict]:
+    """The anonymized ratings: pseudonym, stars, score, comment, date. Never a name or an account. `ratings`: the
+    evaluation's ratings with their pseudonyms, when the caller loaded those of several evaluations at once."""
+    rows = ratings if ratings is not None else db.session.execute(
+        select(Rating).where(Rating.evaluation_id == evaluation.id)
+        .options(selectinload(Rating.pseudonym)).order_by(Rating.id)).scalars()
     return [{"pseudonym": _("居民 %(n)d", n=r.pseudonym.number), "stars": r.stars, "score": r.score,
              "comment": r.comment, "date": clock.to_local(r.created_at).date()} for r in rows]
 
@@ -332,7 +334,8 @@ def public_context(contract: Contract) -> dict:
         select(OutcomeReport).where(OutcomeReport.contract_id == contract.id)).scalars()}
     evals = {e.milestone_id: e for e in db.session.execute(
         select(Evaluation).where(Evaluation.contract_id == contract.id)
-        .options(selectinload(Evaluation.ratings), selectinload(Evaluation.marks))).scalars()}
+        .options(selectinload(Evaluation.ratings).selectinload(Rating.pseudonym),
+                 selectinload(Evaluation.marks))).scalars()}
     rows = []
     for milestone in contract.milestones:
         evaluation = evals.get(milestone.id)
@@ -340,7 +343,7 @@ def public_context(contract: Contract) -> dict:
         rows.append({"milestone": milestone, "report": reports.get(milestone.id), "evaluation": evaluation,
                      "outcome": outcome(evaluation) if closed else None,
                      "count": len(evaluation.ratings) if evaluation else 0,
-                     "ratings": public_ratings(evaluation) if closed else [],
+                     "ratings": public_ratings(evaluation, evaluation.ratings) if closed else [],
                      "marks": public_marks(evaluation) if closed else []})
     return {"outcome_rows": rows}
 

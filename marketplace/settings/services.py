@@ -4,7 +4,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from flask import g, has_app_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from marketplace.audit import services as audit
@@ -12,7 +12,7 @@ from marketplace.common import clock
 from marketplace.common.workdays import WorkdayCalendar
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.regions.models import Region
+from marketplace.regions.models import PREFIX_LENGTH, Region
 
 from .models import CalendarDay, Setting
 from .registry import BY_KEY
@@ -27,16 +27,28 @@ def get_setting(key: str, *, region: Region | None = None, on: date | None = Non
     row wins, then the national row, then the default from DESIGN.md."""
     spec = BY_KEY[key]
     on = on or clock.today()
-    scopes = [None] if region is None else [*(r.id for r in reversed([*region.ancestors(), region])), None]
-    rows = db.session.execute(
-        select(Setting).where(Setting.key == key, Setting.valid_from <= on)
-        .order_by(Setting.valid_from.desc(), Setting.id.desc())
-    ).scalars().all()
-    for scope in scopes:
-        for row in rows:
-            if row.region_id == scope:
-                return spec.parse(json.loads(row.value))
-    return spec.default
+    # A row's region holds `region` when its code is a prefix of region's (Region.contains): no walk up the tree.
+    in_force = [row for row in _rows(key) if row.valid_from <= on and (
+        row.code is None or (region is not None and region.code.startswith(row.code[:PREFIX_LENGTH[row.level]])))]
+    if not in_force:
+        return spec.default
+    nearest = max(in_force, key=lambda row: (PREFIX_LENGTH[row.level] if row.code else 0, row.valid_from, row.id))
+    return spec.parse(json.loads(nearest.value))
+
+
+def _rows(key: str) -> list:
+    """The dated rows of `key` with their region's code and level. In a request, every key's rows are read once:
+    a page that shows a deadline or a weight for each of its cards then costs one statement, not one per card.
+    Outside a request (jobs, the shell) they are read each time, so a long-running worker sees a change."""
+    columns = select(Setting.key, Setting.value, Setting.valid_from, Setting.id, Region.code, Region.level) \
+        .outerjoin(Region, Region.id == Setting.region_id)
+    if not has_request_context():
+        return db.session.execute(columns.where(Setting.key == key)).all()
+    if "setting_rows" not in g:
+        g.setting_rows = {}
+        for row in db.session.execute(columns).all():
+            g.setting_rows.setdefault(row.key, []).append(row)
+    return g.setting_rows.get(key, [])
 
 
 def set_setting(key: str, raw, *, by, region: Region | None = None, valid_from: date, note=None) -> Setting:
@@ -57,6 +69,7 @@ def set_setting(key: str, raw, *, by, region: Region | None = None, valid_from: 
         db.session.add(row)
     row.value, row.note, row.created_by_id = _encode(value), note, getattr(by, "id", None)
     db.session.flush()
+    g.pop("setting_rows", None)
     audit.record(by, "setting.changed", row, data={
         "key": key, "value": _encode(value), "region": region.code if region else None,
         "valid_from": valid_from.isoformat(),

@@ -18,7 +18,7 @@ from marketplace.organizations import eligibility as engine
 from marketplace.organizations import services as organizations
 from marketplace.pagination import paginate
 from marketplace.regions.models import Region, RegionLevel
-from marketplace.regions.services import region_by_code
+from marketplace.regions.services import load_ancestors, region_by_code
 from marketplace.security import require
 
 from . import amendments, policies, queries, questions, services
@@ -161,7 +161,10 @@ def _show_page(tender, **forms):
     """The tender page; after a failed post, with that form and what was typed in it."""
     membership = organizations.membership_of(current_user)
     now = clock.now()
-    opening = bids.opening_of(tender)
+    load_ancestors([tender.buyer.region, *(r.region for r in tender.regions)])  # each place is named in full
+    # Bids are counted while they come in; an opening record, and later a contract, exist only after the deadline.
+    before_opening = tender.status in (TenderStatus.draft, TenderStatus.enquiry, TenderStatus.tendering)
+    opening = None if before_opening else bids.opening_of(tender)
     context = dict(
         tender=tender, now=now, membership=membership, needs=services.linked_needs(tender),
         eligibility=engine.eligibility(membership.organization, tender, clock.today()) if membership else None,
@@ -171,10 +174,10 @@ def _show_page(tender, **forms):
         ask_refusal=policies.why_cannot_ask(current_user, membership, tender, now),
         following=services.is_following(tender, current_user), can_amend=policies.can_amend(current_user, tender, now),
         can_cancel=policies.can_cancel_tender(current_user, tender), unanswered=services.unanswered(tender),
-        received=bids.count_received(tender), opening=opening,
+        received=bids.count_received(tender) if before_opening else 0, opening=opening,
         opening_entries=bids.opening_entries(opening) if opening else [])
     context.update(evaluation.public_award_context(tender))
-    context["contract"] = db.session.execute(
+    context["contract"] = None if before_opening or tender.status == TenderStatus.evaluation else db.session.execute(
         select(Contract).where(Contract.tender_id == tender.id)).scalar_one_or_none()
     context["can_sign_contract"] = awards_policies.can_sign_contract(tender, now)
     context.update(forms)

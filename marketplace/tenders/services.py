@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import Role, User
 from marketplace.audit import services as audit
@@ -302,7 +303,8 @@ def link_needs(tender: Tender, need_ids: list[int], *, by) -> None:
 def linked_needs(tender: Tender) -> list:
     from marketplace.needs.models import Need
 
-    return db.session.execute(select(Need).where(Need.tender_id == tender.id).order_by(Need.id)).scalars().all()
+    return db.session.execute(select(Need).where(Need.tender_id == tender.id).options(joinedload(Need.community))
+                              .order_by(Need.id)).scalars().all()
 
 
 def _raise_first(problems: list[rules.Problem]) -> None:
