@@ -216,11 +216,13 @@ def publish(version_id):
 @bp.route("/budget", methods=["GET", "POST"])
 @login_required
 def budget():
-    body = current_user.body
-    require(body is not None and policies.can_set_budget(current_user, body))
-    form = BudgetLineForm(year=clock.today().year)
+    bodies = services.budget_bodies(current_user)
+    require(bool(bodies))
+    form = BudgetLineForm(year=clock.today().year, body_id=bodies[0].id)
+    form.body_id.choices = [(b.id, b.name) for b in bodies]
     status = 200
     if form.validate_on_submit():
+        body = next(b for b in bodies if b.id == form.body_id.data)
         try:
             services.set_budget_line(body, form.year.data, form.item_code.data.strip().upper(), form.amount.data,
                                      form.source.data, by=current_user)
@@ -231,6 +233,8 @@ def budget():
             db.session.commit()
             flash(_("预算已保存"), "success")
             return redirect(url_for("catalog_admin.budget"))
-    lines = db.session.execute(select(BudgetLine).where(BudgetLine.body_id == body.id)
-                               .order_by(BudgetLine.year.desc(), BudgetLine.item_code)).scalars().all()
-    return render_template("catalog/manage/budget.html", form=form, lines=lines, body=body), status
+    lines = db.session.execute(select(BudgetLine).where(BudgetLine.body_id.in_([b.id for b in bodies]))
+                               .order_by(BudgetLine.year.desc(), BudgetLine.body_id, BudgetLine.item_code)
+                               ).scalars().all()
+    return render_template("catalog/manage/budget.html", form=form, lines=lines, body=bodies[0],
+                           names={b.id: b.name for b in bodies}), status

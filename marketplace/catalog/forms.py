@@ -64,6 +64,8 @@ class MoveForm(FlaskForm):
 
 
 class BudgetLineForm(FlaskForm):
+    body_id = SelectField(_l("预算单位"), coerce=int, choices=[],
+                          description=_l("财政部门可以为本地区的各单位安排预算"))
     item_code = StringField(_l("目录事项编码"), validators=[DataRequired(REQUIRED), Length(max=16)])
     amount = StringField(_l("预算金额（元）"), validators=[DataRequired(REQUIRED), Length(max=20)])
     source = StringField(_l("资金来源"), validators=[DataRequired(REQUIRED), Length(max=200)])

@@ -53,6 +53,7 @@ def _need_page(need, *, answer_form=None, decline_form=None, status=200):
     return render_template(
         "needs/show.html", need=need, today=clock.today(), tender=tender,
         can_answer=policies.can_answer(current_user, need), can_support=policies.can_support(current_user, need),
+        can_plan=policies.is_office_staff(current_user, need) and need.is_open,
         supported=services.has_supported(need, current_user),
         show_contact=policies.can_see_contact(current_user, need),
         is_submitter=current_user.is_authenticated and need.submitted_by_id == current_user.id,

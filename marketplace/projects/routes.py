@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
+from marketplace.api.ocds.releases import ocid_of
 from marketplace.common import clock
 from marketplace.contracts.models import ContractStatus
 from marketplace.outcomes.models import BENEFICIARY_GROUP_LABELS
@@ -71,4 +72,4 @@ def show(tender_id):
     return render_template("projects/show.html", story=story, tender=story.tender, contract=story.contract,
                            events=timeline.events(story, now), budget=queries.budget_of(story),
                            progress=queries.indicator_progress(story) if story.signed else [],
-                           group_labels=BENEFICIARY_GROUP_LABELS)
+                           group_labels=BENEFICIARY_GROUP_LABELS, ocid=ocid_of(story.tender))

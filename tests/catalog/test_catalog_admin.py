@@ -3,6 +3,7 @@ import io
 from marketplace.catalog import services
 from marketplace.catalog.models import BudgetLine, CatalogKind, CatalogVersion, VersionStatus
 from marketplace.extensions import db
+from marketplace.regions.models import BodyKind
 
 
 def _upload(client, content: bytes, name="catalog.csv", kind="purchase", year="2026"):
@@ -75,3 +76,28 @@ def test_buyer_sets_a_budget_line_for_an_allowed_item_only(client, login_as, bur
                                                       "amount": "120,000", "source": "街道预算"})
     assert ok.status_code == 302
     assert db.session.query(BudgetLine).one().item_code == "A1001"
+
+
+
+def test_finance_bureau_sets_the_budget_line_of_a_street_office_in_its_district(client, login_as, bureaus, make_body,
+                                                                             published_city_and_district):
+    finance = make_body(BodyKind.finance, "110101", name="东城区财政局")
+    login_as("catalog_admin", body_=finance)
+    page = client.get("/catalogs/manage/budget").get_data(as_text=True)
+    assert "东华门街道办事处" in page and "北京市民政局" not in page  # the city is not the district's to fund
+    ok = client.post("/catalogs/manage/budget", data={"body_id": bureaus["street"].id, "year": "2026",
+                                                      "item_code": "A1001", "amount": "300000", "source": "区级财政"})
+    assert ok.status_code == 302
+    line = db.session.query(BudgetLine).one()
+    assert (line.body_id, line.amount) == (bureaus["street"].id, 300000)
+    refused = client.post("/catalogs/manage/budget", data={"body_id": bureaus["city"].id, "year": "2026",
+                                                           "item_code": "A1001", "amount": "1", "source": "x"})
+    assert refused.status_code != 302 and db.session.query(BudgetLine).count() == 1
+
+
+def test_a_street_office_sets_only_its_own_budget_lines(client, login_as, bureaus, published_city_and_district):
+    login_as("buyer", body_=bureaus["street"])
+    assert "预算单位" not in client.get("/catalogs/manage/budget").get_data(as_text=True)
+    client.post("/catalogs/manage/budget", data={"body_id": bureaus["district"].id, "year": "2026",
+                                                 "item_code": "A1001", "amount": "1", "source": "x"})
+    assert db.session.query(BudgetLine).count() == 0

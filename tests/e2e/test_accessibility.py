@@ -2,15 +2,14 @@
 serious or critical WCAG 2 A/AA violation on any of them, at desktop width and at 375 px."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from marketplace.extensions import db
+from tests.e2e.conftest import serious_violations
 
 pytestmark = pytest.mark.e2e
 
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 PUBLIC = ["/", "/about", "/login", "/register", "/projects/", "/stats/", "/search?q=养老服务", "/tenders/",
           "/organizations/", "/needs/", "/catalogs/", "/regions/", "/contracts/", "/api/", "/data/",
           "/no-such-page"]
@@ -37,17 +36,6 @@ def _demo_paths(app) -> list[str]:
                 f"/catalogs/{db.session.query(CatalogVersion).first().id}"]
 
 
-def _serious(page) -> list[dict]:
-    page.add_script_tag(content=AXE)
-    result = page.evaluate("""async () => {
-        const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-        const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact)).map(v => ({
-            id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    return result
-
-
 def test_public_pages_have_no_serious_accessibility_violations(own_live_server, browser, tmp_path):
     app = own_live_server.app
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "index")
@@ -59,7 +47,7 @@ def test_public_pages_have_no_serious_accessibility_violations(own_live_server, 
         page = context.new_page()
         for path in paths:
             page.goto(own_live_server.url + path)
-            if violations := _serious(page):
+            if violations := serious_violations(page):
                 found[f"{path} @{width}"] = violations
         context.close()
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

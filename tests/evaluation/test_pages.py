@@ -30,6 +30,17 @@ def test_the_buyers_page_is_for_its_own_staff_only(client, evaluated_tender, mar
     assert client.post(f"{path}/panel", data={"user_id": member.user_id}).status_code in (400, 403)
 
 
+def test_the_buyer_reaches_the_panel_from_the_tender_page_before_the_deadline(client, open_tender, market,
+                                                                               make_user):
+    make_user("evaluator", name="周敏")
+    page, panel = f"/tenders/{open_tender.id}", f"/evaluation/tenders/{open_tender.id}"
+    sign_in(client, market["buyer"])
+    assert f'href="{panel}#panel"' in client.get(page).get_data(as_text=True)
+    assert "周敏" in client.get(panel).get_data(as_text=True)  # offered to assign
+    sign_in(client, make_user("resident"))
+    assert panel not in client.get(page).get_data(as_text=True)
+
+
 def test_a_non_panel_evaluator_cannot_open_the_scoring_page(client, evaluated_tender, make_user):
     tender, (a, _b), _members = evaluated_tender("250000", "260000")
     sign_in(client, make_user("evaluator"))

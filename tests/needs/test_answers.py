@@ -157,3 +157,12 @@ def test_a_planned_need_links_to_its_tender(client, make_need, make_user, place)
     db.session.commit()
     html = client.get(f"/needs/{need.id}").get_data(as_text=True)
     assert f'href="/tenders/{tender.id}"' in html and "已纳入项目" in html
+
+
+def test_the_office_starts_a_tender_from_the_needs_category(client, login_as, make_need, place):
+    need = make_need(item_code="A0401")
+    db.session.commit()
+    login_as("resident")
+    assert "/tenders/new?item=" not in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    login_as("buyer", body_=place.office)
+    assert 'href="/tenders/new?item=A0401"' in client.get(f"/needs/{need.id}").get_data(as_text=True)

@@ -128,6 +128,15 @@ def test_an_unsigned_contract_shows_the_award_but_not_the_contract(client, proje
     assert "预算与拨付" not in html
 
 
+def test_a_project_page_links_its_ocds_record(client, project):
+    contract = project()
+    db.session.commit()
+    html = client.get(f"/projects/{contract.tender_id}").get_data(as_text=True)
+    [link] = re.findall(r'href="(/api/ocds/records/[^"]+\.json)"', html)
+    record = client.get(link).get_json()
+    assert record["records"][0]["ocid"].endswith(contract.tender.reference)
+
+
 def test_a_tender_without_a_contract_is_not_a_project(client, project):
     contract = project()
     assert client.get(f"/projects/{contract.tender_id + 1000}").status_code == 404
