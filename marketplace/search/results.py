@@ -24,7 +24,9 @@ class Hit:
 class Results:
     hits: list[Hit]
     total: int
-    exact: bool  # False when the query ran out of time and `total` is an estimate
+    # False when `total` or the facet counts are estimates: counted on a sample (PostgreSQL, beyond its
+    # candidates), or a search its time budget cut short
+    exact: bool
     page: int
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)

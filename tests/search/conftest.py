@@ -32,8 +32,9 @@ def engines(app, tmp_path):
 
 
 def stall_statement(monkeypatch, number: int, *, budget_ms: int = 3000) -> None:
-    """Make the PostgreSQL backend's `number`-th statement outlast its whole time budget (a pg_sleep longer than
-    the budget, started right after the budget is set), whatever the machine's load."""
+    """Make the PostgreSQL backend's `number`-th statement (2 or later: the first one sets the time left as the
+    statement_timeout of those after it) outlast its whole time budget — a pg_sleep longer than the budget, run
+    where that statement would start — whatever the machine's load."""
     from sqlalchemy import text
 
     from marketplace.search import pg
@@ -42,10 +43,11 @@ def stall_statement(monkeypatch, number: int, *, budget_ms: int = 3000) -> None:
     original, calls = pg.PostgresBackend._budget, []
 
     def slow_budget(self, deadline):
-        original(self, deadline)
+        left = original(self, deadline)
         calls.append(1)
         if len(calls) == number:
             db.session.execute(text(f"SELECT pg_sleep({budget_ms / 1000 + 1})"))
+        return left
 
     monkeypatch.setattr(pg.PostgresBackend, "_budget", slow_budget)
 

@@ -1,6 +1,7 @@
 """The fast paths of both backends: Whoosh's per-segment bitsets follow new index generations (additions,
-deletions) and rank title matches first; PostgreSQL caps its counts and returns a result when its time budget
-runs out instead of raising."""
+deletions) and rank title matches first; PostgreSQL estimates beyond its candidates from a uniform sample, keeps
+its term statistics exact through every write, and returns a result when its time budget runs out instead of
+raising."""
 
 import pytest
 from sqlalchemy import text
@@ -66,19 +67,91 @@ def _postgres_only(engines):
     return use
 
 
+def _pg_docs(count: int) -> list:
+    """`count` needs holding 长者食堂, in the title of every other one; kinds, years and regions vary."""
+    return [_doc(f"need:{n}", f"长者食堂第{n}期" if n % 2 else f"社区服务第{n}期", f"本期内容：长者食堂助餐 {n}",
+                 kind="need" if n % 3 else "tender", year=str(2022 + n % 4), regions=("110101", f"11010{n % 3}001"))
+            for n in range(1, count + 1)]
+
+
 @pytest.mark.postgresql_only
-def test_postgres_counts_are_capped_beyond_the_candidates(engines, contract_parties, monkeypatch):
+def test_postgres_estimates_from_a_uniform_sample_beyond_the_candidates(engines, monkeypatch):
     from marketplace.search import pg
 
     use = _postgres_only(engines)
-    with use("postgresql"):
-        services.rebuild()
-        full = services.search("服务", per_page=100)
-        assert full.exact and full.total > 3
-        monkeypatch.setattr(pg, "CANDIDATES", 2)
-        capped = services.search("服务", per_page=100)
-        assert not capped.exact and capped.total == 2
-        assert sum(capped.facets["kind"].values()) <= 3
+    with use("postgresql") as backend:
+        backend.clear()
+        docs = _pg_docs(40)
+        backend.write(docs, [])
+        full = backend.search(["长者食堂"], {}, 1, 50)
+        assert full.exact and full.total == 40 and full.facets["kind"] == {"need": 27, "tender": 13}
+        # titles holding the word first (the shorter title first), then the body-only matches
+        assert all("长者食堂" in h.title for h in full.hits[:20])
+        assert not any("长者食堂" in h.title for h in full.hits[20:])
+        assert [len(h.title) for h in full.hits[:20]] == sorted(len(h.title) for h in full.hits[:20])
+
+        # 40 matches, 10 candidates (pages of 5): the documents of sample level 4 (md5 of the key), each counting
+        # for 4
+        monkeypatch.setattr(pg, "CANDIDATES", 10)
+        sample = [d for d in docs if pg.sample_bits(d.key) % 4 == 0]
+        assert len(sample) >= 2  # else the backend would read again, denser: this test would not test sampling
+        estimated = backend.search(["长者食堂"], {}, 1, 5)
+        assert not estimated.exact
+        assert estimated.total == 40  # one word, no filter: its count in the term statistics, exact
+        assert estimated.facets["kind"] == {kind: 4 * sum(d.kind == kind for d in sample)
+                                            for kind in {d.kind for d in sample}}
+        assert estimated.facets["year"] == {year: 4 * sum(d.year == year for d in sample)
+                                            for year in {d.year for d in sample}}
+        # every title match is still read (they are fewer than TITLE_CANDIDATES): the same first page
+        assert [h.key for h in estimated.hits] == [h.key for h in full.hits[:5]]
+        # a deeper page reads a denser sample: page 4 of 5 needs 40 candidates, every match here
+        assert [h.key for h in backend.search(["长者食堂"], {}, 4, 5).hits] == [h.key for h in full.hits[15:20]]
+        # two lexemes (a word and a filter; pages of 2, 10 candidates): a probe counts the 27 matches, so the
+        # rate is 4 again, and the total too is the sample's count times its rate
+        sampled_needs = [d for d in sample if d.kind == "need"]
+        assert len(sampled_needs) * 8 >= 10  # else the backend would read again, denser (and exact)
+        filtered = backend.search(["长者食堂"], {"kind": "need"}, 1, 2)
+        assert not filtered.exact and filtered.total == 4 * len(sampled_needs)
+        assert filtered.facets["kind"] == {"need": 4 * len(sampled_needs)}
+        # far fewer matches than the words' counts promise: read again, denser — here every match, exact
+        rare = backend.search(["长者食堂"], {"kind": "tender", "year": "2023"}, 1, 2)
+        assert rare.exact and rare.total == sum(d.kind == "tender" and d.year == "2023" for d in docs)
+        monkeypatch.undo()
+        exact = backend.search(["长者食堂"], {"kind": "need"}, 1, 5)
+        assert exact.exact and exact.total == 27 and exact.facets["kind"] == {"need": 27}
+        assert backend.search(["长者食堂"], {"regions": "110102001"}, 1, 50).total == 13
+
+
+@pytest.mark.postgresql_only
+def test_postgres_term_statistics_follow_every_write(engines):
+    from marketplace.search import pg
+
+    use = _postgres_only(engines)
+
+    def stats():
+        return dict((w, (d, t)) for w, d, t in db.session.execute(
+            text("SELECT word, documents, titles FROM search_term_stats")))
+
+    with use("postgresql") as backend:
+        backend.clear()
+        docs = _pg_docs(12)
+        backend.write(docs, [])
+        assert stats()["长者食堂"] == (12, 6) and stats()["k tender"] == (4, 4)
+        # replaced (the word leaves the title of need:1), removed, added
+        backend.write([_doc("need:1", "社区服务", "长者食堂"), _doc("need:99", "独居老人", "睦邻互助")], ["need:3"])
+        written = stats()
+        assert written["长者食堂"] == (11, 4) and written["独居老人"] == (1, 1) and written["睦邻"] == (1, 0)
+        backend.write([], ["need:99"])
+        assert "独居老人" not in stats() and "睦邻" not in stats()  # no document holds it: gone from the statistics
+        kept = stats()
+        backend.refresh_statistics()  # recounted from every document: the same
+        assert stats() == kept
+        # the SQL form of the meta lexemes (for bulk loads) says what the writer wrote
+        current = {d.key: d for d in [*docs, _doc("need:1", "社区服务", "长者食堂")]}
+        rows = db.session.execute(text(f"SELECT key, {pg.META_LEXEMES_SQL} FROM search_document")).all()
+        assert len(rows) == 11
+        for key, lexemes in rows:
+            assert sorted(lexemes) == sorted(pg.meta_lexemes(current[key])), key
 
 
 @pytest.mark.postgresql_only
@@ -88,10 +161,40 @@ def test_postgres_returns_a_partial_result_when_its_time_budget_runs_out(engines
     with use("postgresql"):
         services.rebuild()
         sync()
-        stall_statement(monkeypatch, 2)  # the statement after the ranking: cancelled by the statement timeout
+        stall_statement(monkeypatch, 2)  # the statement after the term statistics: cancelled by the timeout
         results = services.search("服务")
         assert not results.exact and results.facets["kind"] == {}
         assert db.session.execute(text("SELECT 1")).scalar() == 1  # the transaction is still usable
         assert db.session.execute(text("SHOW statement_timeout")).scalar() == "0"  # the SET LOCAL was undone
         monkeypatch.undo()
         assert services.search("服务").exact
+
+
+@pytest.mark.postgresql_only
+def test_postgres_common_words_are_checked_by_their_bits_with_the_same_results(engines):
+    use = _postgres_only(engines)
+    with use("postgresql") as backend:
+        backend.clear()
+        docs = _pg_docs(12) + [_doc("need:50", "社区服务", "别的内容")]
+        backend.write(docs, [])
+        queries = [(["长者食堂", "内容"], {}), (["内容", "长者食堂"], {"kind": "tender"}), (["内容"], {})]
+        before = [backend.search(words, filters, 1, 50) for words, filters in queries]
+        assert db.session.execute(text("SELECT count(*) FROM search_document WHERE common <> 0")).scalar() == 0
+        with backend.rebuilding():  # chooses the common words from the statistics, then writes every row again
+            backend.write(docs, [])
+        bits = dict(db.session.execute(text("SELECT word, bit FROM search_term_stats WHERE bit IS NOT NULL")).all())
+        assert {"长者食堂", "内容", "本期"} <= set(bits) and "k tender" not in bits and "别的" not in bits
+        common = dict(db.session.execute(text("SELECT key, common FROM search_document")).all())
+        assert common["need:50"] & (1 << bits["内容"]) and not common["need:50"] & (1 << bits["本期"])
+        assert common["need:1"] & (1 << bits["长者食堂"]) and not common["need:50"] & (1 << bits["长者食堂"])
+        after = [backend.search(words, filters, 1, 50) for words, filters in queries]
+        for old, new in zip(before, after, strict=True):
+            assert (new.total, new.exact, new.facets) == (old.total, old.exact, old.facets)
+            assert [h.key for h in new.hits] == [h.key for h in old.hits]
+        assert after[0].total == 12 and after[1].total == 4
+        backend.clear()  # the bits stay for the next rows, at zero counts; refreshing keeps them too
+        assert dict(db.session.execute(text("SELECT word, bit FROM search_term_stats")).all()) == bits
+        backend.write(docs, [])
+        backend.refresh_statistics()
+        assert dict(db.session.execute(text("SELECT word, bit FROM search_term_stats WHERE bit IS NOT NULL")).all()) \
+            == bits
