@@ -12,8 +12,6 @@ Needs PostgreSQL and Redis on 127.0.0.1 (trust auth). Stops everything it starte
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,28 +23,14 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+import redis
+
+from bench import procs
+from bench.procs import ROOT
+
 PAGES = ["/", "/projects/", "/tenders/", "/organizations/", "/needs/", "/stats/", "/catalogs/",
          "/search?q=" + urllib.parse.quote("养老服务"), "/search?q=" + urllib.parse.quote("社会工作"),
          "/api/v1/tenders", "/api/v1/projects", "/feeds/projects.atom"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str, data: bytes | None = None) -> tuple[int, float]:
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        status = exc.code
-    return status, (time.perf_counter() - started) * 1000
 
 
 def _wrong_sign_in(base: str) -> int:
@@ -66,18 +50,6 @@ def _wrong_sign_in(base: str) -> int:
         return exc.code
 
 
-def _wait(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if _get(url)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{url} did not come up in {seconds}s")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="zhengshe_shape")
@@ -88,30 +60,26 @@ def main() -> int:
 
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", args.database], capture_output=True)
     work = Path(tempfile.mkdtemp(prefix="zhengshe-shape-"))
-    port = _free_port()
-    env = os.environ | {"DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{args.database}",
-                        "REDIS_URL": args.redis_url, "SEARCH_INDEX_DIR": str(work / "index"),
-                        "APP_ENV": "development", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(args.workers),
-                        "GUNICORN_ACCESS_LOG": str(work / "access.log"), "SIGN_IN_RATE_LIMIT": "10 per minute"}
-    env.pop("TEST_DATABASE_URL", None)
-    subprocess.run([str(BIN / "redis-cli") if (BIN / "redis-cli").exists() else "redis-cli", "-n", "15", "FLUSHDB"],
-                   capture_output=True)
-    flask = [str(BIN / "flask"), "--app", "app"]
+    port = procs.free_port()
+    env = procs.app_env(f"postgresql://postgres@127.0.0.1:5432/{args.database}", search_index_dir=str(work / "index"),
+                        redis_url=args.redis_url, SIGN_IN_RATE_LIMIT="10 per minute")
+    redis.Redis.from_url(args.redis_url).flushdb()  # the database of --redis-url (it was always db 15 before)
+    flask = procs.flask_command()
     started = time.monotonic()
     subprocess.run([*flask, "demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
     report: dict = {"demo_load_s": round(time.monotonic() - started, 1), "workers": args.workers}
-    processes = [subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=open(work / "gunicorn.log", "w")),  # noqa: SIM115
-                 subprocess.Popen([*flask, "search", "writer", "--quiet"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=open(work / "writer.log", "w"))]  # noqa: SIM115
     base = f"http://127.0.0.1:{port}"
     failures = []
-    try:
-        _wait(base + "/healthz", 60)
+    with procs.Supervisor() as supervisor:
+        server = supervisor.start(procs.gunicorn_command("app:app", port=port, workers=args.workers,
+                                                         access_log=work / "access.log"),
+                                  env=env, log=work / "gunicorn.log")
+        supervisor.start([*flask, "search", "writer", "--quiet"], env=env, log=work / "writer.log")
+        procs.wait_until_up(base + "/healthz", 60, [server])
         urls = [base + PAGES[i % len(PAGES)] for i in range(args.requests)]
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(_get, urls))
+            results = list(pool.map(procs.get, urls))
         elapsed = time.perf_counter() - t0
         latencies = sorted(ms for _s, ms in results)
         bad = [(u, s) for u, (s, _ms) in zip(urls, results, strict=True) if s != 200]
@@ -144,14 +112,6 @@ def main() -> int:
         report["edit_searchable"] = found
         if not found:
             failures.append("an edit did not become searchable within 20 s")
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
     report["failures"] = failures
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 1 if failures else 0

@@ -81,6 +81,11 @@ def configure_sqlite(engine) -> None:
     pysqlite's own transaction handling ignores SAVEPOINTs and BEGIN; taking BEGIN over ourselves
     gives true nested transactions (tests roll back each one). WAL lets readers run beside the writer;
     the busy timeout makes a second writer wait instead of failing.
+
+    A request that may write (any method but GET, HEAD, OPTIONS) begins with BEGIN IMMEDIATE: a plain BEGIN
+    reads first and asks for the write lock at its first INSERT/UPDATE, and when another connection has
+    committed in between SQLite refuses at once with "database is locked" (SQLITE_BUSY_SNAPSHOT: the busy
+    timeout cannot help, the snapshot is stale). Taking the lock at BEGIN makes concurrent writers queue instead.
     """
     from sqlalchemy import event
 
@@ -98,4 +103,10 @@ def configure_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _in_writing_request() else "BEGIN")
+
+
+def _in_writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

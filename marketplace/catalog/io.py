@@ -205,11 +205,6 @@ MODELS = {CatalogKind.purchase: PurchaseItem, CatalogKind.function: FunctionItem
           CatalogKind.qualification: QualificationCondition}
 
 
-def build_items(version: CatalogVersion, parsed: list[dict]) -> list:
-    model = MODELS[version.kind]
-    return [model(version=version, **values) for values in parsed]
-
-
 def item_row(kind: CatalogKind, i) -> list:
     """One item in its kind's column layout (the inverse of the row parsers)."""
     if kind == CatalogKind.purchase:

@@ -144,3 +144,24 @@ def test_the_search_page(client, engines, contract_parties):
         hostile = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
         assert "<script>alert(1)" not in hostile
         assert client.get("/search?q=服务&page=999999").status_code == 200
+
+
+def test_estimated_counts_are_marked_as_such_on_the_page(app):
+    """PostgreSQL beyond its exact limit (or a search cut short) estimates: the total says 约 and so does every
+    facet count; exact ones carry no mark."""
+    from flask import render_template
+
+    from marketplace.search.results import Results
+
+    def page(exact):
+        results = Results(hits=[], total=1234, exact=exact, page=1, per_page=20,
+                          facets={"kind": {"tender": 800}, "status": {}, "category": {}, "year": {2025: 434},
+                                  "regions": {}})
+        with app.test_request_context("/search?q=养老服务"):
+            return render_template("search/index.html", q="养老服务", results=results,
+                                   filters=dict.fromkeys(results.facets), kind_labels={}, status_labels={},
+                                   region_names={})
+
+    estimated, exact = page(False), page(True)
+    assert "约 1234 条结果" in estimated and estimated.count('<span aria-hidden="true">≈</span>') == 2
+    assert "共找到 1234 条结果" in exact and "≈" not in exact
