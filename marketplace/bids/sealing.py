@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.common import clock, crypto
 from marketplace.errors import NotPermitted
@@ -20,12 +21,19 @@ OWN_BID, OPENED = "own_bid", "opened"
 
 
 def _seal_key(tender_id: int, *, create: bool = False) -> SealKey | None:
-    row = db.session.execute(select(SealKey).where(SealKey.tender_id == tender_id)).scalar_one_or_none()
+    row = _stored_key(tender_id)
     if row is None and create:
         row = SealKey(tender_id=tender_id, wrapped_key=crypto.wrap(crypto.new_key()), created_at=clock.now())
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # two first bids at once: the second takes the key the first made
+                db.session.add(row)
+        except IntegrityError:
+            row = _stored_key(tender_id)
     return row
+
+
+def _stored_key(tender_id: int) -> SealKey | None:
+    return db.session.execute(select(SealKey).where(SealKey.tender_id == tender_id)).scalar_one_or_none()
 
 
 def _key(tender_id: int, purpose: str) -> bytes:

@@ -38,7 +38,10 @@ def queue_mail(to_address: str, template: str, *, locale: str | None = None, **c
 def _deliver_later(ids: list[int]) -> None:
     """After the commit: hand the mail to a worker (with Redis) or send it now. The outbox row is the record,
     so a mail whose hand-over is lost is still sent by the `mail.deliver_outbox` sweep."""
-    defer(deliver_outbox, ids)
+    try:
+        defer(deliver_outbox, ids)
+    except Exception:  # noqa: BLE001 — the change is committed: a mail problem must not turn it into an error page
+        current_app.logger.exception("mail %s not sent now; the sweep retries it", ids)
 
 
 def deliver_outbox(ids: list[int] | None = None, *, limit: int = 100) -> int:

@@ -97,3 +97,21 @@ def test_the_opening_record_is_public(client, opened_tender):
     for bid in placed:
         assert bid.content_sha256 in html and bid.organization.name in html
     assert "250,000" not in html  # 磋商: prices are not read out at opening
+
+
+def test_a_late_bidder_is_told_the_deadline_and_when_the_server_received_it(client, open_tender, eligible_org,
+                                                                             frozen_now):
+    from datetime import timedelta
+
+    from marketplace.common import clock
+
+    sign_in(client, manager_of(eligible_org()))
+    clock.freeze(open_tender.deadline_at + timedelta(seconds=3))
+    response = client.post(f"/bids/tender/{open_tender.id}", data=_form(open_tender) | {"action": "submit"})
+    html = client.get(f"/bids/tender/{open_tender.id}").get_data(as_text=True) if response.status_code == 302 \
+        else response.get_data(as_text=True)
+    deadline = clock.to_local(open_tender.deadline_at).strftime("%Y-%m-%d %H:%M:%S")
+    received = clock.to_local(clock.now()).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"投标截止时间 {deadline} 已过（服务器收到时间 {received}）" in html
+    assert "项目当前不接受投标" not in html
+    assert db.session.query(Bid).filter(Bid.status == BidStatus.submitted).count() == 0

@@ -283,3 +283,24 @@ def test_huge_amounts_are_refused_not_a_500(open_tender, eligible_org):
     draft = bids.draft_for(open_tender, by=member)
     with pytest.raises(DomainError):
         bids.save_draft(draft, open_tender, bid_values(open_tender, price="1e30"), by=member)
+
+
+def test_two_first_bids_at_once_share_one_seal_key(open_tender, monkeypatch):
+    """The second of two simultaneous first bids read "no key yet" before the first committed its key: its insert
+    hits the unique constraint and it must take the key the first one made (it used to be a 500)."""
+    made_by_the_other = SealKey(tender_id=open_tender.id, wrapped_key=sealing.crypto.wrap(sealing.crypto.new_key()),
+                                created_at=clock.now())
+    db.session.add(made_by_the_other)
+    db.session.flush()
+    reads = []
+    real_read = sealing._stored_key
+
+    def read_before_the_other_committed(tender_id):
+        reads.append(tender_id)
+        return None if len(reads) == 1 else real_read(tender_id)
+
+    monkeypatch.setattr(sealing, "_stored_key", read_before_the_other_committed)
+    token = sealing.seal(open_tender.id, b"price 270000")
+    assert len(reads) == 2 and db.session.query(SealKey).filter_by(tender_id=open_tender.id).count() == 1
+    monkeypatch.undo()
+    assert sealing.crypto.decrypt(sealing.crypto.unwrap(made_by_the_other.wrapped_key), token) == b"price 270000"
