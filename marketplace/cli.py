@@ -202,6 +202,7 @@ def users_otp(email):
 
 
 def register(app) -> None:
+    from bench.cli import bench_cli
     from marketplace.api.cli import api_cli
     from marketplace.catalog.cli import catalogs_cli
     from marketplace.payments.cli import payments_cli
@@ -209,5 +210,5 @@ def register(app) -> None:
 
     app.cli.add_command(demo_command)
     for group in (audit_cli, jobs_cli, regions_cli, users_cli, catalogs_cli, payments_cli, search_cli,
-                  api_cli):
+                  api_cli, bench_cli):
         app.cli.add_command(group)
