@@ -275,3 +275,22 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (its own cookies) at 1280 px in Chinese."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def generous_limits(app):
+    """The open-data rate limit would stop a test that reads many answers."""
+    previous = app.config["API_RATE_LIMIT"]
+    app.config["API_RATE_LIMIT"] = "100000 per minute"
+    yield
+    app.config["API_RATE_LIMIT"] = previous

@@ -189,14 +189,6 @@ def search_index(app, tmp_path):
     app.extensions.pop("search_backend", None)
 
 
-@pytest.fixture
-def generous_limits(app):
-    """The open-data rate limit would stop a test that reads every answer twice."""
-    previous = app.config["API_RATE_LIMIT"]
-    app.config["API_RATE_LIMIT"] = "100000 per minute"
-    yield
-    app.config["API_RATE_LIMIT"] = previous
-
 
 @dataclass
 class Measure:

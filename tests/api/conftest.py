@@ -24,14 +24,6 @@ def demo(app):
     db.session.commit()
 
 
-@pytest.fixture
-def generous_limits(app):
-    previous = app.config["API_RATE_LIMIT"]
-    app.config["API_RATE_LIMIT"] = "100000 per minute"
-    yield
-    app.config["API_RATE_LIMIT"] = previous
-
-
 def get_json(client, url, status=200, **kwargs):
     response = client.get(url, **kwargs)
     assert response.status_code == status, (url, response.status_code, response.get_data(as_text=True)[:500])

@@ -71,15 +71,6 @@ def own_live_server(tmp_path):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
 def screenshot(request):
     """`screenshot(name)` saves the test's page as test-artifacts/<name>.png; `of=` another page (a second browser
     context), `folder=` a subfolder of test-artifacts."""
@@ -224,3 +215,19 @@ def open_evaluation_with_resident(app, email: str = "resident.rate@example.cn") 
         factories.user("resident", email=email, name="刘秀英", verified_community=factories.region("110101001001"))
         db.session.commit()
         return evaluation.id, parties["contract"].title
+
+
+def fill_registration(page, name: str, code: str, certificate) -> None:
+    """The organization registration form, as a 东城区 social-service agency would fill it in."""
+    page.get_by_label("机构名称").fill(name)
+    page.get_by_label("统一社会信用代码").fill(code)
+    page.get_by_label("机构类型").select_option("social_service")
+    page.get_by_label("登记管理机关").fill("北京市东城区民政局")
+    page.get_by_label("成立登记日期").fill("2018-05-01")
+    page.get_by_label("所在区县 / 街道").select_option("110101001")
+    page.get_by_label("地址").fill("东城区东华门大街 1 号")
+    page.get_by_label("法定代表人").fill("王芳")
+    page.get_by_label("联系人", exact=True).fill("孙悦")
+    page.get_by_label("联系电话").fill("010-65000000")
+    page.get_by_label("联系邮箱").fill("contact@example.org")
+    page.get_by_label("登记证书（PDF、JPG 或 PNG，不超过 10 MB）").set_input_files(str(certificate))

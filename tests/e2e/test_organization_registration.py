@@ -7,7 +7,7 @@ from marketplace.extensions import db
 from marketplace.organizations import uscc
 from marketplace.organizations.demo import DEMO_PDF
 from marketplace.regions.services import import_divisions_file, region_by_code
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import fill_registration, sign_in
 from tests.regions.test_regions import DIVISIONS
 
 pytestmark = pytest.mark.e2e
@@ -26,18 +26,7 @@ def test_registration_with_a_wrong_check_character_shows_the_expected_one(live_s
 
     sign_in(page, live_server, "ngo.e2e@example.cn")
     page.get_by_role("link", name="我的机构").click()
-    page.get_by_label("机构名称").fill("东城区晨光社会工作服务中心")
-    page.get_by_label("统一社会信用代码").fill(wrong)
-    page.get_by_label("机构类型").select_option("social_service")
-    page.get_by_label("登记管理机关").fill("北京市东城区民政局")
-    page.get_by_label("成立登记日期").fill("2018-05-01")
-    page.get_by_label("所在区县 / 街道").select_option("110101001")
-    page.get_by_label("地址").fill("东城区东华门大街 1 号")
-    page.get_by_label("法定代表人").fill("王芳")
-    page.get_by_label("联系人", exact=True).fill("孙悦")
-    page.get_by_label("联系电话").fill("010-65000000")
-    page.get_by_label("联系邮箱").fill("contact@example.org")
-    page.get_by_label("登记证书（PDF、JPG 或 PNG，不超过 10 MB）").set_input_files(str(certificate))
+    fill_registration(page, "东城区晨光社会工作服务中心", wrong, certificate)
     page.get_by_role("button", name="提交登记").click()
 
     expect(page.get_by_text(f"第 18 位应为 “{good[17]}”，而不是 “{wrong[17]}”")).to_be_visible()

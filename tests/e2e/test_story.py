@@ -35,7 +35,7 @@ from marketplace.security import current_totp
 from marketplace.tenders.models import Tender
 from tests import factories
 from tests.api.ocds_checks import reference_problems, schema_errors
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, assert_accessible, docs_screenshot, sign_in
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, assert_accessible, docs_screenshot, fill_registration, sign_in
 from tests.payments.conftest import SECRET_KEY, WEBHOOK_SECRET, LocalStripe
 from tests.regions.test_regions import DIVISIONS
 
@@ -273,18 +273,7 @@ def register(story: Story, who: str, name: str, code: str, tmp_path, *, wrong_fi
     certificate = tmp_path / "登记证书.pdf"
     certificate.write_bytes(DEMO_PDF)
     wrong = code[:17] + ("0" if code[17] != "0" else "1")
-    page.get_by_label("机构名称").fill(name)
-    page.get_by_label("统一社会信用代码").fill(wrong if wrong_first else code)
-    page.get_by_label("机构类型").select_option("social_service")
-    page.get_by_label("登记管理机关").fill("北京市东城区民政局")
-    page.get_by_label("成立登记日期").fill("2018-05-01")
-    page.get_by_label("所在区县 / 街道").select_option("110101001")
-    page.get_by_label("地址").fill("东城区东华门大街 1 号")
-    page.get_by_label("法定代表人").fill("王芳")
-    page.get_by_label("联系人", exact=True).fill("孙悦")
-    page.get_by_label("联系电话").fill("010-65000000")
-    page.get_by_label("联系邮箱").fill("contact@example.org")
-    page.get_by_label("登记证书（PDF、JPG 或 PNG，不超过 10 MB）").set_input_files(str(certificate))
+    fill_registration(page, name, wrong if wrong_first else code, certificate)
     if wrong_first:  # the same pages as the second organization's: checked once
         assert_accessible(page)
     page.get_by_role("button", name="提交登记").click()

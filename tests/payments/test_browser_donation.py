@@ -2,19 +2,9 @@
 webhook → the confirmation page. The live server is single-threaded and shares the test's connection, so the
 test only drives the browser while the server works."""
 
-import pytest
 
 from marketplace.extensions import db
 from tests.payments.conftest import build_payable
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
 
 
 def test_a_donation_reaches_its_confirmation_page(frozen_now, localstripe, webhooks, page):
