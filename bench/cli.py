@@ -59,7 +59,7 @@ def seed_command(profile_name, orgs, projects, docs, seed_value, anchor, reset):
     day: date = anchor.date() if anchor else clock.today()
     click.echo(f"bench seed: profile {profile.name}, {profile.orgs:,} organizations, {profile.projects:,} projects, "
                f"{profile.docs:,} search documents, seed {seed_value}, anchor {day.isoformat()}")
-    summary = seed(profile, seed=seed_value, anchor=day, echo=click.echo)
+    summary = seed(profile, seed=seed_value, anchor=day)
     click.echo("\nRows per table:")
     for table, count in sorted(summary.counts.items()):
         if count:

@@ -72,11 +72,11 @@ def _rng(seed: int, part: str) -> random.Random:
     return random.Random(f"{seed}:{part}")
 
 
-def seed(profile: Profile, *, seed: int = 1, anchor: date, echo=print) -> Summary:
+def seed(profile: Profile, *, seed: int = 1, anchor: date) -> Summary:
     """Fill the (empty, migrated) database; commits after each phase."""
     started = time.perf_counter()
     dates = Dates(anchor)
-    writer = Writer(db.session, echo=echo)
+    writer = Writer(db.session)
     audit = Audit()
     places = Places(writer, dates, _rng(seed, "places"))
     people = People(writer, dates, places, _rng(seed, "people"), seed, audit)

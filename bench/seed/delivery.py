@@ -108,6 +108,8 @@ class Delivery:
     # -- delivery ----------------------------------------------------------------------------------------------
 
     def _deliver(self, c, k: dict, org, indicators: list[dict], milestones: list[dict]) -> str:
+        """Milestone by milestone until NOW; the contract ends completed (every stage passed), terminated (a
+        failed stage, or something unforeseen), or is still active. Returns its state."""
         rng, dates, now = self.rng, self.dates, self.dates.now
         quality = rng.uniform(0.75, 1.08)
         ended = None
@@ -161,8 +163,9 @@ class Delivery:
         return "active"
 
     def _amend(self, c, k: dict) -> None:
+        """A running contract's deliverables amended once, with its public rationale."""
         at = later(k["active_at"], self.rng, 10, 120)
-        if at > self.dates.now or (k["terminated_at"] or k["completed_at"] or at) < at:
+        if at > self.dates.now:
             return
         before = k["deliverables"]
         k.update(deliverables=before + "\n增加节假日上门探访", version=2)

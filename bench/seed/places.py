@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from bench.vocabulary import DISTRICTS
 from marketplace.catalog import io as catalog_io
 from marketplace.catalog.models import CatalogKind
 from marketplace.catalog.services import References, default_title
@@ -146,7 +147,7 @@ class Places:
             if self._street_count() >= target_streets:
                 return
         beijing = self.by_code["110100"]
-        for name, (code, street_names) in words.DISTRICTS.items():
+        for name, (code, street_names) in DISTRICTS.items():
             if code in self.by_code:
                 continue
             district = self._add(code, name, "district", beijing)

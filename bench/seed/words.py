@@ -4,7 +4,7 @@ vocabulary) without changing it, so the search benchmark's documents stay what t
 
 import random
 
-from bench.vocabulary import COMMUNITY_STEMS, COMMUNITY_SUFFIXES, DISTRICTS, GENERAL, ORG_BRANDS, ORG_TYPES
+from bench.vocabulary import COMMUNITY_STEMS, COMMUNITY_SUFFIXES, GENERAL, ORG_BRANDS, ORG_TYPES
 
 # Third-level purchase items every district catalog carries, hung under the central catalog's second level
 # (catalogs/purchase_central_2020.csv): code, name, unit, price range (yuan), required and preferred conditions
@@ -195,5 +195,3 @@ def deliverables(rng: random.Random, service: tuple[str, str]) -> str:
     rng.shuffle(words)
     return "\n".join(f"{w}服务" if not w.endswith("服务") else w for w in words[:rng.randint(2, 4)])
 
-
-__all__ = ["DISTRICTS", "ITEMS", "CITY_STEMS"]

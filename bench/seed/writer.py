@@ -41,9 +41,8 @@ BATCH_ROWS = 20_000  # rows held across all tables before a flush; each table's 
 
 
 class Writer:
-    def __init__(self, session, echo=click.echo):
+    def __init__(self, session):
         self.session = session
-        self.echo = echo
         self.tables = {t.name: t for t in db.metadata.sorted_tables}
         self.order = list(self.tables)
         self.columns = {name: [c.name for c in table.columns] for name, table in self.tables.items()}

@@ -11,7 +11,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from marketplace.audit.services import verify_chain
 from marketplace.bids import sealing
@@ -62,6 +63,8 @@ def test_the_small_profile_is_a_complete_and_consistent_platform(app, client, tm
         _nothing_is_left_for_the_jobs()
         _public_pages_answer(client)
         assert search.documents_in_index() == 40
+        again = app.test_cli_runner().invoke(args=["bench", "seed", "--profile", "small", "--anchor", ANCHOR])
+        assert again.exit_code == 1 and "not empty" in again.output
     finally:
         app.config["SEARCH_INDEX_DIR"] = original_index
         app.extensions.pop("search_backend", None)
@@ -159,22 +162,26 @@ def _public_pages_answer(client):
 
 # -- determinism -----------------------------------------------------------------------------------------------
 
-def _fresh_databases(app, tmp_path) -> list[str]:
+@pytest.fixture
+def fresh_databases(app, tmp_path):
     """Two empty databases of the kind under test: SQLite files, or PostgreSQL databases named after the test
-    database (`…_seed_a`, `…_seed_b`), dropped and created again."""
+    database (`…_seed_a`, `…_seed_b`), created for the test and dropped after it."""
     url = db.engine.url
     if url.get_backend_name() == "sqlite":
-        return [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b")]
+        yield [f"sqlite:///{tmp_path / name}.db" for name in ("a", "b")]
+        return
     import psycopg
 
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    urls = []
+    names = [f"{url.database}_seed_a", f"{url.database}_seed_b"]
     with psycopg.connect(admin, autocommit=True) as connection:
-        for name in (f"{url.database}_seed_a", f"{url.database}_seed_b"):
+        for name in names:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             connection.execute(f'CREATE DATABASE "{name}"')
-            urls.append(url.set(drivername="postgresql", database=name).render_as_string(hide_password=False))
-    return urls
+    yield [url.set(drivername="postgresql", database=name).render_as_string(hide_password=False) for name in names]
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for name in names:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _flask(url: str, index: Path, *args: str) -> subprocess.Popen:
@@ -185,10 +192,8 @@ def _flask(url: str, index: Path, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _digest(url: str) -> str:
-    """Every table, every row, every column, in primary-key order."""
-    from sqlalchemy import create_engine, inspect, text
-
+def _contents(url: str) -> tuple[str, int]:
+    """A digest of every table, every row and every column in primary-key order; and the organizations."""
     digest, engine = hashlib.sha256(), create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
@@ -196,29 +201,16 @@ def _digest(url: str) -> str:
                 digest.update(table.encode())
                 for row in connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')):
                     digest.update(repr(tuple(row)).encode())
+            return digest.hexdigest(), connection.scalar(text("SELECT COUNT(*) FROM organization"))
     finally:
         engine.dispose()
-    return digest.hexdigest()
 
 
-def test_the_same_seed_gives_byte_identical_databases(app, tmp_path):
-    urls = _fresh_databases(app, tmp_path)
+def test_the_same_seed_gives_byte_identical_databases(fresh_databases, tmp_path):
     runs = [_flask(url, tmp_path / f"index-{n}", "bench", "seed", "--reset", "--orgs", "60", "--projects", "60",
-                   "--docs", "0", "--seed", "7", "--anchor", "2025-06-30") for n, url in enumerate(urls)]
+                   "--docs", "0", "--seed", "7", "--anchor", "2025-06-30") for n, url in enumerate(fresh_databases)]
     for process in runs:
         _out, err = process.communicate(timeout=600)
         assert process.returncode == 0, err[-3000:]
-    assert _digest(urls[0]) == _digest(urls[1])
-    counts = {url: _digest_count(url) for url in urls}
-    assert set(counts.values()) == {60}
-
-
-def _digest_count(url: str) -> int:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(text("SELECT COUNT(*) FROM organization"))
-    finally:
-        engine.dispose()
+    first, second = (_contents(url) for url in fresh_databases)
+    assert first == second and first[1] == 60
