@@ -9,6 +9,8 @@ from sqlalchemy import event
 
 from marketplace.common import cache, clock
 from marketplace.extensions import db
+from tests.organizations.conftest import make_org, registrar  # noqa: F401 (fixtures)
+from tests.tenders.conftest import market, open_tender, ready_tender  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -138,3 +140,12 @@ def test_static_urls_carry_a_content_version_and_are_cached_for_a_year(client):
     assert versioned.status_code == 200 and "immutable" in versioned.headers["Cache-Control"]
     assert "immutable" not in client.get("/static/css/app.css?v=000000000000").headers.get("Cache-Control", "")
     assert "immutable" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+def test_the_tender_page_is_cached_for_anonymous_visitors(app, client, page_cache, open_tender,  # noqa: F811
+                                                           monkeypatch):
+    """It used to build its question and follow forms for everybody, which made a CSRF token: never stored."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as in production: forms make tokens
+    assert client.get(f"/tenders/{open_tender.id}").headers["X-Cache"] == "MISS"
+    second = client.get(f"/tenders/{open_tender.id}")
+    assert second.headers["X-Cache"] == "HIT" and "csrf_token" not in second.get_data(as_text=True)

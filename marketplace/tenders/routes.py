@@ -160,6 +160,7 @@ def answer(tender_id, question_id):
 def _show_page(tender, **forms):
     """The tender page; after a failed post, with that form and what was typed in it."""
     membership = organizations.membership_of(current_user)
+    signed_in = current_user.is_authenticated
     now = clock.now()
     load_ancestors([tender.buyer.region, *(r.region for r in tender.regions)])  # each place is named in full
     # Bids are counted while they come in; an opening record, and later a contract, exist only after the deadline.
@@ -168,8 +169,11 @@ def _show_page(tender, **forms):
     context = dict(
         tender=tender, now=now, membership=membership, needs=services.linked_needs(tender),
         eligibility=engine.eligibility(membership.organization, tender, clock.today()) if membership else None,
-        limits=services.limits_for(tender.buyer), question_form=QuestionForm(formdata=None), answering=None,
-        answer_form=AnswerForm(formdata=None), follow_form=ConfirmForm(),
+        limits=services.limits_for(tender.buyer), answering=None,
+        # Forms only for the signed in: building one makes a CSRF token, and a page holding a visitor's token could
+        # not be served from the response cache to the next anonymous visitor.
+        question_form=QuestionForm(formdata=None) if signed_in else None,
+        answer_form=AnswerForm(formdata=None) if signed_in else None, follow_form=ConfirmForm() if signed_in else None,
         can_manage=policies.can_manage_tender(current_user, tender),
         ask_refusal=policies.why_cannot_ask(current_user, membership, tender, now),
         following=services.is_following(tender, current_user), can_amend=policies.can_amend(current_user, tender, now),
