@@ -110,10 +110,22 @@ def test_a_response_that_rendered_a_csrf_token_is_not_stored(app, page_cache):
         assert cache.serve_cached() is None
 
 
-def test_anonymous_public_pages_carry_no_csrf_token(client, page_cache, district):
-    client.get("/login")  # the session now holds a CSRF secret
-    html = client.get("/regions/110101").get_data(as_text=True)
-    assert "csrf_token" not in html
+@pytest.mark.parametrize("path", ["/", "/projects/", "/tenders/", "/organizations/", "/regions/110101",
+                                  "/needs/", "/catalogs/", "/stats/", "/search?q=养老"])
+def test_anonymous_public_pages_carry_no_csrf_token(app, client, page_cache, district, monkeypatch, path):
+    """A page that rendered a token is never stored, so one that always does would silently never be cached."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as in production: forms make tokens
+    response = client.get(path)
+    assert response.status_code == 200 and "csrf_token" not in response.get_data(as_text=True)
+    assert response.headers["X-Cache"] == "MISS" and client.get(path).headers["X-Cache"] == "HIT"
+
+
+def test_each_host_gets_its_own_cached_pages(client, page_cache, district):
+    """Feeds carry absolute links built from the Host header: a forged one must not reach other visitors."""
+    forged = client.get("/feeds/projects.atom", base_url="http://evil.example")
+    assert forged.headers["X-Cache"] == "MISS" and "evil.example" in forged.get_data(as_text=True)
+    real = client.get("/feeds/projects.atom")
+    assert real.headers["X-Cache"] == "MISS" and "evil.example" not in real.get_data(as_text=True)
 
 
 def test_pages_still_work_when_redis_is_down(app, client, district):
@@ -149,3 +161,4 @@ def test_the_tender_page_is_cached_for_anonymous_visitors(app, client, page_cach
     assert client.get(f"/tenders/{open_tender.id}").headers["X-Cache"] == "MISS"
     second = client.get(f"/tenders/{open_tender.id}")
     assert second.headers["X-Cache"] == "HIT" and "csrf_token" not in second.get_data(as_text=True)
+

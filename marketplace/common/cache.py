@@ -112,7 +112,9 @@ def _cacheable_request() -> bool:
 def _key(connection) -> str:
     ttl = current_app.config["RESPONSE_CACHE_SECONDS"]
     bucket = int(clock.now().timestamp() // ttl)
-    digest = hashlib.sha256(request.full_path.encode()).hexdigest()[:32]
+    # The host too: feeds and other pages build absolute links from it, and a request with a forged Host header
+    # must not plant its links in what every other visitor is served.
+    digest = hashlib.sha256(f"{request.host_url}\0{request.full_path}".encode()).hexdigest()[:32]
     return f"{_prefix()}page:{data_version(connection)}:{bucket}:{get_locale()}:{digest}"
 
 
