@@ -162,3 +162,26 @@ def test_the_tender_page_is_cached_for_anonymous_visitors(app, client, page_cach
     second = client.get(f"/tenders/{open_tender.id}")
     assert second.headers["X-Cache"] == "HIT" and "csrf_token" not in second.get_data(as_text=True)
 
+
+def test_list_totals_and_place_counts_are_shared_by_every_page_until_the_next_write(app, client, page_cache,
+                                                                                       count_queries, frozen_now):
+    """Pages and orders of /projects/ differ (so the response cache keeps each apart) but share their total, filter
+    choices and place counts: only the first computes them, and a committed write makes them fresh again."""
+    from tests.projects.conftest import make_project
+
+    for n in range(3):
+        make_project(title=f"P{n}", served=["110101001001"])
+    db.session.commit()
+    total = re.compile(r"共 (\d+) 个项目")
+    counted = lambda statements: [s for s in statements if "count(" in s.lower()]  # noqa: E731
+    with count_queries() as first:
+        html = client.get("/projects/?region=110101").get_data(as_text=True)
+    assert total.search(html).group(1) == "3" and len(counted(first.statements)) == 2  # the total, the places
+    with count_queries() as other_order:
+        client.get("/projects/?region=110101&sort=value&page=2")
+    assert counted(other_order.statements) == [] and len(other_order.statements) < len(first.statements)
+    make_project(title="P3", served=["110101001001"])
+    db.session.commit()
+    html = client.get("/projects/?region=110101&sort=value").get_data(as_text=True)
+    assert total.search(html).group(1) == "4"
+    assert re.search(r'region=110101001[^"]*">[^<]+</a>\s*<span class="count">4 个项目', html)

@@ -97,6 +97,39 @@ def data_version(connection) -> int:
     return int(connection.get(_prefix() + "data-version") or 0)
 
 
+# --- aggregates shared by many pages ----------------------------------------------------------------------------
+
+def versioned(name: str, parts, compute):
+    """`compute()` (a JSON value), kept in Redis until the next committed write: for sums and counts that many
+    different pages share (every page and sort of a list has the same total and filter counts), so that a page
+    the response cache has not seen yet still skips them. Without Redis, or in a session holding writes of its
+    own not yet committed, it is simply computed."""
+    connection = _redis()
+    if connection is None or db_session_wrote():
+        return compute()
+    try:
+        digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
+        key = f"{_prefix()}agg:{data_version(connection)}:{name}:{digest}"
+        stored = connection.get(key)
+    except Exception as exc:  # noqa: BLE001 — Redis down: compute as if there were no cache
+        current_app.logger.warning("aggregate cache unavailable: %s", exc)
+        return compute()
+    if stored is not None:
+        return json.loads(stored)
+    value = compute()
+    try:
+        connection.set(key, json.dumps(value), ex=current_app.config["RESPONSE_CACHE_SECONDS"])
+    except Exception as exc:  # noqa: BLE001
+        current_app.logger.warning("could not store an aggregate: %s", exc)
+    return value
+
+
+def db_session_wrote() -> bool:
+    from marketplace.extensions import db
+
+    return bool(db.session.info.get(_WROTE))
+
+
 # --- the response cache -----------------------------------------------------------------------------------------
 
 def _cacheable_request() -> bool:

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 from marketplace.contracts.models import CONTRACT_STATUS_LABELS
 from marketplace.forms import FiniteDecimalField
@@ -22,7 +22,9 @@ class ProjectFilterForm(FlaskForm):
     year = SelectField(_l("年度"), validators=[Optional()])
     status = SelectField(_l("合同状态"), validators=[Optional()],
                          choices=[("", _l("全部"))] + [(s.value, CONTRACT_STATUS_LABELS[s]) for s in PROJECT_STATES])
-    organization = SelectField(_l("承接机构"), validators=[Optional()])
+    # Typed, not chosen: a province has tens of thousands of contracted organizations, far too many for a list.
+    organization = StringField(_l("承接机构（名称或统一社会信用代码）"), filters=[lambda v: v.strip() if v else v],
+                               validators=[Optional(), Length(max=100)])
     amount_min = FiniteDecimalField(_l("合同金额不低于（元）"), validators=[Optional(), NumberRange(min=0)],
                                     render_kw={"inputmode": "decimal"})
     amount_max = FiniteDecimalField(_l("合同金额不高于（元）"), validators=[Optional(), NumberRange(min=0)],

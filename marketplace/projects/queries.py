@@ -4,10 +4,11 @@ projects on a page or of milestones, reports and payments in a project (tests/pr
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import distinct, func, or_, select, union_all
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from marketplace.bids.models import Bid, Opening
+from marketplace.common import cache
 from marketplace.contracts.models import Contract, ContractStatus, Milestone
 from marketplace.evaluation.models import Award
 from marketplace.extensions import db
@@ -38,17 +39,19 @@ def category_of(item_code: str) -> str:
 # -- the list -----------------------------------------------------------------------------------------------
 
 def within(region: Region, tender_id_column):
-    """The tender serves a place inside the region (a street or community it names) or its buyer sits there."""
-    prefix = region.code_prefix
-    served = (select(TenderRegion.id).join(Region, Region.id == TenderRegion.region_id)
-              .where(TenderRegion.tender_id == tender_id_column, Region.code.startswith(prefix)).exists())
-    # An alias: were the outer query on Tender itself (the home page, the tenders feed), a plain Tender here would
-    # be correlated with it and the buyer test would hold for any tender while some body sits in the region.
-    bought_tender = aliased(Tender)
-    bought = (select(bought_tender.id).join(GovernmentBody, GovernmentBody.id == bought_tender.buyer_id)
-              .join(Region, Region.id == GovernmentBody.region_id)
-              .where(bought_tender.id == tender_id_column, Region.code.startswith(prefix)).exists())
-    return or_(served, bought)
+    """The tender serves a place inside the region (a street or community it names) or its buyer sits there.
+
+    Read from the region's side: the regions under it (a range of the code index: codes are digits, so every
+    code under the prefix lies between it and it + "99…9"), then their tenders through the tender_region and
+    buyer indexes; the cost follows the region's own projects, not the whole province's. Aliases throughout:
+    the outer query may be on Tender or Region itself, and a plain one here would be correlated with it."""
+    inside = aliased(Region)
+    under = inside.code.between(region.code_prefix, region.code_prefix + "9" * 12)
+    served = (select(TenderRegion.tender_id).join(inside, inside.id == TenderRegion.region_id).where(under))
+    bought_tender, buyer = aliased(Tender), aliased(GovernmentBody)
+    bought = (select(bought_tender.id).join(buyer, buyer.id == bought_tender.buyer_id)
+              .join(inside, inside.id == buyer.region_id).where(under))
+    return tender_id_column.in_(union(served, bought))
 
 
 def filtered(filters: dict, states=PROJECT_STATES):
@@ -63,12 +66,18 @@ def filtered(filters: dict, states=PROJECT_STATES):
     if filters.get("status"):
         query = query.where(Contract.status == filters["status"])
     if filters.get("organization"):
-        query = query.where(Contract.organization_id == filters["organization"])
+        query = query.where(Contract.organization_id.in_(organizations_named(filters["organization"])))
     if filters.get("amount_min") is not None:
         query = query.where(Contract.value >= filters["amount_min"])
     if filters.get("amount_max") is not None:
         query = query.where(Contract.value <= filters["amount_max"])
     return query
+
+
+def organizations_named(text: str):
+    """Organizations whose credit code is the text (in either case), or whose name contains it."""
+    return select(Organization.id).where(or_(Organization.uscc == text.upper(),
+                                             Organization.name.contains(text, autoescape=True)))
 
 
 def signed(filters: dict):
@@ -99,23 +108,45 @@ def category_names(codes) -> dict[str, str]:
 class FilterChoices:
     categories: list[tuple[str, str]]
     years: list[int]
-    organizations: list[tuple[int, str]]
 
 
 def filter_choices() -> FilterChoices:
     """What the filters can offer: only values some project has, so no choice leads to an empty list."""
-    public = select(Contract.tender_id).where(Contract.status.in_(PROJECT_STATES))
-    codes = db.session.execute(select(distinct(func.substr(Tender.item_code, 1, CATEGORY_LENGTH)))
-                               .where(Tender.id.in_(public))).scalars().all()
+    categories, years = cache.versioned("project-filter-choices", [], _filter_choices)
+    return FilterChoices([tuple(pair) for pair in categories], years)
+
+
+def _filter_choices():
+    # No DISTINCT over every project: the categories and years that tenders have are found one at a time from the
+    # tender.item_code and tender.year indexes (a "loose index scan": a few dozen index seeks), and each is kept
+    # when an index probe finds a project for it.
+    def has_project(*conditions):
+        return (select(Contract.id).join(Tender, Tender.id == Contract.tender_id)
+                .where(Contract.status.in_(PROJECT_STATES), *conditions).exists())
+
+    def one_by_one(name, first, following):
+        """A recursive CTE of the values first(), following(previous), … until NULL."""
+        values = select(first.label("value")).cte(name, recursive=True)
+        return values.union_all(select(following(values.c.value)).where(values.c.value.is_not(None)))
+
+    def after_category(previous):  # item codes are digits and capital letters: all of a category sort before this
+        return previous.concat("Z" * 16)
+
+    later = aliased(Tender)
+    categories = one_by_one(
+        "categories", func.substr(func.min(Tender.item_code), 1, CATEGORY_LENGTH),
+        lambda previous: select(func.substr(func.min(later.item_code), 1, CATEGORY_LENGTH))
+        .where(later.item_code > after_category(previous)).scalar_subquery())
+    codes = db.session.execute(select(categories.c.value).where(categories.c.value.is_not(None), has_project(
+        Tender.item_code >= categories.c.value, Tender.item_code <= after_category(categories.c.value)))
+        .order_by(categories.c.value)).scalars().all()
     names = category_names(codes)
-    years = db.session.execute(select(distinct(Tender.year)).where(Tender.id.in_(public))
-                               .order_by(Tender.year.desc())).scalars().all()
-    organizations = db.session.execute(
-        select(Organization.id, Organization.name).where(Organization.id.in_(
-            select(Contract.organization_id).where(Contract.status.in_(PROJECT_STATES))))
-        .order_by(Organization.name, Organization.id)).all()
-    return FilterChoices([(code, names.get(code, code)) for code in sorted(codes)], list(years),
-                         [tuple(row) for row in organizations])
+    years = one_by_one("years", func.max(Tender.year), lambda previous: select(func.max(later.year))
+                       .where(later.year < previous).scalar_subquery())
+    found = db.session.execute(select(years.c.value).where(years.c.value.is_not(None),
+                                                           has_project(Tender.year == years.c.value))
+                               .order_by(years.c.value.desc())).scalars().all()
+    return [(code, names.get(code, code)) for code in codes], list(found)
 
 
 @dataclass
@@ -134,18 +165,39 @@ def drill_down(filters: dict) -> tuple[list[Region], list[Place]]:
     if not children:
         return (parent.ancestors() if parent else []), []
     length = PREFIX_LENGTH[children[0].level]
-    projects = filtered(filters).with_only_columns(Contract.tender_id)
-    places = union_all(
-        select(Tender.id.label("tender_id"), Region.code.label("code"))
-        .join(GovernmentBody, GovernmentBody.id == Tender.buyer_id).join(Region, Region.id == GovernmentBody.region_id),
-        select(TenderRegion.tender_id.label("tender_id"), Region.code.label("code"))
-        .join(Region, Region.id == TenderRegion.region_id)).subquery()
-    prefix = func.substr(places.c.code, 1, length)
-    counts = dict(db.session.execute(
-        select(prefix, func.count(distinct(places.c.tender_id))).where(places.c.tender_id.in_(projects))
-        .group_by(prefix)).all())
+    counts = cache.versioned("project-places", [_cache_parts(filters), length],
+                             lambda: place_counts(filters, length))
     found = [Place(child, counts.get(child.code_prefix, 0)) for child in children]
     return (parent.ancestors() if parent else []), [p for p in found if p.count]
+
+
+def place_counts(filters: dict, length: int) -> dict[str, int]:
+    """How many of the filtered projects each place (region code cut to `length`) holds: the places of the
+    projects themselves, not of every tender first (aliases: `within` has its own Region, which an outer one would
+    correlate with)."""
+    buyer_region, served_region = aliased(Region), aliased(Region)
+    by_buyer = (filtered(filters).join(GovernmentBody, GovernmentBody.id == Contract.buyer_id)
+                .join(buyer_region, buyer_region.id == GovernmentBody.region_id)
+                .with_only_columns(Contract.tender_id.label("tender_id"),
+                                   func.substr(buyer_region.code, 1, length).label("place")))
+    served = (filtered(filters).join(TenderRegion, TenderRegion.tender_id == Contract.tender_id)
+              .join(served_region, served_region.id == TenderRegion.region_id)
+              .with_only_columns(Contract.tender_id.label("tender_id"),
+                                 func.substr(served_region.code, 1, length).label("place")))
+    places = union(by_buyer, served).subquery()  # UNION, not ALL: a project counts once in each place
+    return dict(db.session.execute(select(places.c.place, func.count()).group_by(places.c.place)).all())
+
+
+def count(filters: dict) -> int:
+    """How many projects the filters select (every page and order of the list shares it)."""
+    return cache.versioned("project-count", _cache_parts(filters), lambda: db.session.execute(
+        filtered(filters).with_only_columns(func.count(Contract.id))).scalar_one())
+
+
+def _cache_parts(filters: dict) -> dict:
+    """The filters as plain values (the region by its code); the order does not change a count."""
+    return {key: (value.code if key == "region" else value) for key, value in filters.items()
+            if key != "sort" and value is not None and value != ""}
 
 
 # -- one project --------------------------------------------------------------------------------------------

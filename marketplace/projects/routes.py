@@ -21,7 +21,8 @@ def index():
     choices = queries.filter_choices()
     form = _filter_form(choices)
     filters = _filters(form)
-    page = paginate(queries.list_query(filters))
+    page = paginate(queries.list_query(filters), from_either_end=True,  # every SORTS order ends with the id
+                    count=lambda: queries.count(filters))
     ancestors, places = queries.drill_down(filters)
     # The choices name every category a project has, so the page's own categories need no second look-up.
     return render_template("projects/index.html", form=form, page=page, region=filters["region"],
@@ -40,7 +41,6 @@ def _filter_form(choices: queries.FilterChoices) -> ProjectFilterForm:
     everything = ("", _("全部"))
     form.category.choices = [everything, *((code, f"{code} {name}") for code, name in choices.categories)]
     form.year.choices = [everything, *((str(y), str(y)) for y in choices.years)]
-    form.organization.choices = [everything, *((str(i), name) for i, name in choices.organizations)]
     form.validate()
     return form
 
@@ -58,7 +58,7 @@ def _filters(form: ProjectFilterForm) -> dict:
         form.region.data = ""
     return {"region": region, "category": ok(form.category), "year": int(ok(form.year)) if ok(form.year) else None,
             "status": ContractStatus(ok(form.status)) if ok(form.status) else None,
-            "organization": int(ok(form.organization)) if ok(form.organization) else None,
+            "organization": ok(form.organization),
             "amount_min": amount(form.amount_min), "amount_max": amount(form.amount_max),
             "sort": ok(form.sort) or "newest"}
 

@@ -62,22 +62,28 @@ def test_each_filter_narrows_the_list(client, project, query, expected):
 def test_filters_keep_their_values_in_the_form(client, project):
     org = make_org(name="阳光社工")
     project(title="甲", org=org, item_code="A1001", year=2025)
-    html = client.get(f"/projects/?category=A10&year=2025&status=active&organization={org.id}"
+    html = client.get("/projects/?category=A10&year=2025&status=active&organization=阳光"
                       "&amount_min=1000&amount_max=900000&sort=value").get_data(as_text=True)
     assert re.search(r'<option selected value="A10">', html)
     assert re.search(r'<option selected value="2025">', html)
     assert re.search(r'<option selected value="active">', html)
-    assert re.search(rf'<option selected value="{org.id}">阳光社工', html)
+    assert re.search(r'<input [^>]*name="organization"[^>]*value="阳光"', html)
     assert 'value="1000"' in html and 'value="900000"' in html
     assert re.search(r'<option selected value="value">', html)
     assert titles(html) == {"甲"}
 
 
-def test_the_organization_filter_lists_only_that_organizations_projects(client, project):
-    org = make_org()
+def test_the_organization_filter_finds_projects_by_a_part_of_the_name_or_the_credit_code(client, project):
+    org = make_org(name="东城区阳光社会工作服务中心")
     project(title="它的", org=org)
-    project(title="别人的")
-    assert titles(client.get(f"/projects/?organization={org.id}").get_data(as_text=True)) == {"它的"}
+    project(title="别人的", org=make_org(name="东城区明天养老服务中心"))
+    project(title="第三家的", org=make_org(name="百分_之百 服务社"))
+    find = lambda text: titles(client.get("/projects/", query_string={"organization": text}).get_data(as_text=True))  # noqa: E731
+    assert find("阳光社会工作") == {"它的"}
+    assert find(f" {org.uscc.lower()} ") == {"它的"}  # pasted with spaces, in lower case
+    assert find("服务中心") == {"它的", "别人的"}
+    assert find("%") == set() and find("_") == {"第三家的"}  # wildcards are taken literally
+    assert find("不存在的机构") == set()
 
 
 def test_sorting_by_value_and_by_end_date(client, project):
@@ -118,6 +124,36 @@ def test_pagination_counts_every_project(app, client, project):
         app.config["PER_PAGE"] = before
     assert total(first) == 5 and len(titles(first)) == 2 and len(titles(last)) == 1
     assert "第 1 / 3 页，共 5 条" in first
+
+
+@pytest.mark.parametrize("sort", ["newest", "value", "ends"])
+def test_pages_read_from_the_end_hold_the_same_projects_in_the_same_order(app, client, project, sort):
+    """Back-half pages are read in the reverse order (the last of 10,000 pages skips a few rows, not all): seven
+    projects, ties in value and end date broken by the id, must come out exactly as one long page lists them."""
+    for n in range(7):
+        project(title=f"P{n}", value=str(100000 + 50000 * (n % 3)), ends_on=clock.today() + timedelta(days=n % 2))
+    order = lambda html: re.findall(r'<h3><a href="/projects/\d+">([^<]+)</a></h3>', html)  # noqa: E731
+    everything = order(client.get(f"/projects/?sort={sort}").get_data(as_text=True))
+    app.config["PER_PAGE"], before = 3, app.config["PER_PAGE"]
+    try:
+        pages = [order(client.get(f"/projects/?sort={sort}&page={n}").get_data(as_text=True)) for n in (1, 2, 3, 4)]
+    finally:
+        app.config["PER_PAGE"] = before
+    assert len(everything) == 7 and [len(p) for p in pages] == [3, 3, 1, 0]
+    assert pages[0] + pages[1] + pages[2] == everything
+
+
+def test_the_last_page_is_read_backwards_without_skipping_the_list(app, client, project, count_queries):
+    for n in range(7):
+        project(title=f"P{n}")
+    app.config["PER_PAGE"], before = 3, app.config["PER_PAGE"]
+    try:
+        with count_queries() as counter:
+            client.get("/projects/?page=3")
+    finally:
+        app.config["PER_PAGE"] = before
+    [listing] = [s for s in counter.statements if "ORDER BY contract.created_at" in s]
+    assert "ORDER BY contract.created_at ASC, contract.id ASC" in listing  # newest first, read from the oldest
 
 
 def test_an_unsigned_contract_shows_the_award_but_not_the_contract(client, project):
