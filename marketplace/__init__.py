@@ -37,7 +37,7 @@ BLUEPRINTS = [
 JOB_MODULES = ["marketplace.notifications.jobs", "marketplace.organizations.jobs", "marketplace.needs.jobs",
                "marketplace.tenders.jobs", "marketplace.contracts.jobs", "marketplace.evaluation.jobs",
                "marketplace.outcomes.jobs", "marketplace.payments.jobs",
-               "marketplace.follows.jobs", "marketplace.drafts.jobs"]
+               "marketplace.follows.jobs", "marketplace.drafts.jobs", "marketplace.common.statistics"]
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from marketplace.extensions import db
 
@@ -128,6 +128,12 @@ def seed(profile: Profile, *, seed: int = 1, anchor: date) -> Summary:
             summary.indexed = index_sample(profile.docs, _rng(seed, "search"), bar.update)
     else:
         index_sample(0, _rng(seed, "search"), None)
+    with Phase(writer, "statistics", 1) as bar:
+        # The query planners choose indexes by table statistics; after a bulk load SQLite has none at all (it then
+        # guesses that any index narrows to ten rows) and PostgreSQL's autovacuum has not caught up yet.
+        db.session.execute(text("ANALYZE"))
+        writer.commit()
+        bar.update(1)
     summary.timings = [*writer.timings, ("total", time.perf_counter() - started)]
     summary.counts = table_counts()
     return summary
