@@ -14,7 +14,8 @@ from tests.tenders.conftest import market, open_tender, ready_tender  # noqa: F4
 
 
 @pytest.fixture
-def page_cache(app, redis_url):
+def page_cache(app, redis_url, frozen_now):
+    # The clock is frozen: the key holds a clock bucket, and two visits straddling its edge would miss each other.
     prefix = f"test-{uuid.uuid4().hex}:"
     app.config.update(REDIS_URL=redis_url, RESPONSE_CACHE_SECONDS=60, CACHE_KEY_PREFIX=prefix)
     app.extensions.pop("redis", None)

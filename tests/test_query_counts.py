@@ -70,7 +70,8 @@ MEASURED: dict[str, list[Page]] = {
     "catalog.template": _at("/catalogs/template/purchase.csv", fixed=True),
     "organizations.directory": _at("/organizations/", paged="per_page"),
     "organizations.profile": _of("/organizations/{org.id}"),
-    "tenders.index": _at("/tenders/", paged="per_page"),
+    "tenders.index": _at("/tenders/", paged="per_page",
+                         varies="a page where the open tenders end and the rest begin reads both parts: one more"),
     "tenders.show": _of("/tenders/{tender.id}", budget=19) + _of("/tenders/{open_tender.id}", budget=15),
     "needs.index": _at("/needs/", paged="per_page"),
     # The second: a need the subject tender answers (such needs are made with one row of each kind).

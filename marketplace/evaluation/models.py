@@ -110,6 +110,7 @@ class Award(db.Model):
         CheckConstraint("rank = 1 OR deviation_reason IS NOT NULL", name="deviation_explained"),
         CheckConstraint("status != 'cancelled' OR cancel_reason IS NOT NULL", name="cancel_has_reason"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_award_noticed_at_id", "noticed_at", "id"),  # the latest awards (home page, feed)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from marketplace.bids.models import Bid
-from marketplace.common import clock
+from marketplace.common import cache, clock
 from marketplace.contracts.models import Contract, ContractStatus
 from marketplace.evaluation.models import Award, AwardStatus
 from marketplace.extensions import db
@@ -58,7 +58,14 @@ class Headline:
 
 def headline(region: Region | None) -> Headline:
     """Signed projects and their value, verified organizations based in the region, and the mean final score of
-    the closed stage evaluations of those projects."""
+    the closed stage evaluations of those projects. Sums over every project: kept until the next write."""
+    count, value, organizations, score = cache.versioned(
+        "home-headline", region.code if region is not None else "", lambda: _headline(region))
+    return Headline(projects=count, value=Decimal(value), organizations=organizations,
+                    average_score=Decimal(score) if score is not None else None)
+
+
+def _headline(region: Region | None) -> list:
     funded = signed({"region": region})
     count, value = db.session.execute(funded.with_only_columns(func.count(Contract.id),
                                                                func.sum(Contract.value))).one()
@@ -67,6 +74,6 @@ def headline(region: Region | None) -> Headline:
         orgs = orgs.join(Region, Region.id == Organization.region_id).where(Region.code.startswith(region.code_prefix))
     score = db.session.scalar(select(func.avg(Evaluation.final_score)).where(
         Evaluation.closed_at.is_not(None), Evaluation.contract_id.in_(funded.with_only_columns(Contract.id))))
-    return Headline(projects=count, value=Decimal(str(value or 0)).quantize(Decimal("0.01")),
-                    organizations=db.session.scalar(orgs),
-                    average_score=Decimal(str(score)).quantize(Decimal("0.1")) if score is not None else None)
+    # Decimals as strings: the value travels through JSON when cached
+    return [count, str(Decimal(str(value or 0)).quantize(Decimal("0.01"))), db.session.scalar(orgs),
+            str(Decimal(str(score)).quantize(Decimal("0.1"))) if score is not None else None]

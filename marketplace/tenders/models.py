@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
@@ -102,6 +102,8 @@ class Tender(db.Model):
         CheckConstraint("enquiry_until IS NULL OR deadline_at IS NULL OR enquiry_until < deadline_at",
                         name="enquiry_before_deadline"),
         CheckConstraint("version >= 1", name="version_positive"),
+        # The public feeds and the API list tenders newest first: an index walk, not a sort of every tender.
+        Index("ix_tender_published_at_id", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,7 @@ and the catalog's "used by" links. Each query loads what its page shows up front
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.catalog import services as catalog
@@ -22,11 +22,17 @@ PAGE_LOAD = [selectinload(Tender.questions).joinedload(Question.pseudonym), sele
              joinedload(Tender.buyer).joinedload(GovernmentBody.region)]
 
 
+OPEN_STATES = (TenderStatus.enquiry, TenderStatus.tendering)
+
+
 # -- queries ----------------------------------------------------------------------------------------------
 
-def public_query(filters: dict):
+def public_parts(filters: dict) -> list:
+    """The public list in two parts shown one after the other (marketplace.pagination.paginate_parts): open
+    tenders, nearest deadline first, then the rest newest first. Each order is an index walk; one ORDER BY over
+    both ("open first, then …") would sort every published tender for each page."""
     query = (select(Tender).where(Tender.published_at.is_not(None))
-             .options(selectinload(Tender.buyer).selectinload(GovernmentBody.region)))
+             .options(joinedload(Tender.buyer).joinedload(GovernmentBody.region)))  # one statement a part
     if filters.get("region"):
         region = filters["region"]
         query = query.join(Tender.buyer).join(GovernmentBody.region).where(Region.code.startswith(region.code_prefix))
@@ -45,10 +51,9 @@ def public_query(filters: dict):
     if filters.get("q"):
         like = f"%{filters['q']}%"
         query = query.where(or_(Tender.title.like(like), Tender.reference.like(like)))
-    # Open tenders first (nearest deadline first), then the rest newest first.
-    open_first = case((Tender.status.in_([TenderStatus.enquiry, TenderStatus.tendering]), 0), else_=1)
-    nearest = case((open_first == 0, Tender.deadline_at), else_=None)
-    return query.order_by(open_first, nearest.asc(), Tender.id.desc())
+    is_open = Tender.status.in_(OPEN_STATES)
+    return [query.where(is_open).order_by(Tender.deadline_at.asc(), Tender.id.desc()),
+            query.where(~is_open).order_by(Tender.id.desc())]
 
 
 def buyer_query(buyer: GovernmentBody, status: TenderStatus | None = None):

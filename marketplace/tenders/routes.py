@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.forms import run_form, show_domain_error
 from marketplace.organizations import eligibility as engine
 from marketplace.organizations import services as organizations
-from marketplace.pagination import paginate
+from marketplace.pagination import paginate, paginate_parts
 from marketplace.regions.models import Region, RegionLevel
 from marketplace.regions.services import load_ancestors, region_by_code
 from marketplace.security import require
@@ -91,7 +91,7 @@ def index():
         "deadline_before": (None if form.deadline_before.errors or not form.deadline_before.data
                             else clock.local_midnight(form.deadline_before.data) + services.ONE_DAY),
     }
-    page = paginate(queries.public_query(filters))
+    page = paginate_parts(queries.public_parts(filters))
     return render_template("tenders/index.html", form=form, page=page)
 
 

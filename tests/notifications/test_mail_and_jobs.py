@@ -63,7 +63,6 @@ def test_the_scheduler_gives_sqlite_planner_statistics_once_a_day(app, frozen_no
     from sqlalchemy import text
 
     from marketplace.common import clock, statistics
-
     from tests import factories
 
     factories.region("110101001")  # ANALYZE keeps statistics of tables that have rows

@@ -1,5 +1,6 @@
 """Tender pages over HTTP: who may do what, forms that keep their input, the list without N+1 queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -134,6 +135,30 @@ def test_the_public_list_runs_a_constant_number_of_queries(client, market, ready
         html = client.get("/tenders/").get_data(as_text=True)
     assert html.count("东华门街道长者助餐服务项目") == 10
     assert many.count == few.count <= 10
+
+
+def test_the_list_shows_open_tenders_by_deadline_then_the_rest_newest_first_on_every_page(app, client, market,
+                                                                                           ready_tender):
+    """Two parts read one after the other (each from its nearer end): pages must join up exactly."""
+    made = []
+    for n, days in enumerate([24, 18, 27, 21, 30, 19, 23]):  # the questions close 15 days ahead
+        tender = ready_tender(budget="10000")
+        tender.title = f"第{n}号"
+        tenders.publish(tender, by=market["buyer"])
+        tender.deadline_at = clock.now() + timedelta(days=days)
+        made.append(tender)
+    for tender in made[1::2]:  # 1, 3, 5 are over
+        tender.status, tender.cancelled_at, tender.cancel_reason = TenderStatus.cancelled, clock.now(), "预算调整"
+    db.session.commit()
+    titles = lambda html: re.findall(r">(第\d号)<", html)  # noqa: E731
+    expected = ["第6号", "第0号", "第2号", "第4号", "第5号", "第3号", "第1号"]
+    app.config["PER_PAGE"], before = 3, app.config["PER_PAGE"]
+    try:
+        pages = [titles(client.get(f"/tenders/?page={n}").get_data(as_text=True)) for n in (1, 2, 3)]
+    finally:
+        app.config["PER_PAGE"] = before
+    assert pages[0] + pages[1] + pages[2] == expected
+    assert titles(client.get("/tenders/").get_data(as_text=True)) == expected
 
 
 def test_filters_narrow_the_list(client, market, ready_tender):
