@@ -75,6 +75,18 @@ def stash(filename: str, content: bytes, **checks) -> str:
     return token
 
 
+def purge_stash(older_than) -> int:
+    """Delete stashed files written before `older_than` (a datetime): a form is corrected, or its input handed back
+    after a sign-in, within hours; nothing refers to a stash older than that. Returns how many files went."""
+    folder, removed = _folder("uploads"), 0
+    for path in folder.iterdir():
+        if path.suffix != ".name" and path.stat().st_mtime < older_than.timestamp():
+            for stale in (path, path.with_name(f"{path.name}.name")):
+                stale.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def unstash(token: str) -> tuple[str, bytes] | None:
     folder = _folder("uploads")
     if not token or not token.isalnum() or not (folder / token).exists():

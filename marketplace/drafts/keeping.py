@@ -24,15 +24,17 @@ COOKIE = "kept_form"
 OWNER_FIELD_MAX_AGE = 24 * 3600
 _TOKEN_PURPOSE = "kept-form"
 _SAVE = "keeps_input_save"
+_UPLOADS = "keeps_input_uploads"
 _UNSAVED = "kept_input_unsaved"
 _NOT_KEPT = {"csrf_token", OWNER_FIELD, "action"}  # "action": handed back, the input is only ever saved, not sent
 _BROWSER_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-def keeps_input(save):
+def keeps_input(save, *, uploads: tuple[str, ...] = ()):
     """Decorate a form view, above @login_required. `save(kept, **view_args)` stores a `services.KeptInput` through
     the domain's draft service for the signed-in current_user, and raises DomainError when it cannot; the page then
-    shows the input as typed (see `unsaved_input`)."""
+    shows the input as typed (see `unsaved_input`). `uploads` names the form's file fields: only their files are
+    kept (a POST may carry any file, and one the form never reads must not be written to disk)."""
 
     def decorator(view):
         @wraps(view)
@@ -46,6 +48,7 @@ def keeps_input(save):
             return view(**view_args)
 
         setattr(wrapped, _SAVE, save)
+        setattr(wrapped, _UPLOADS, frozenset(uploads))
         return wrapped
 
     return decorator
@@ -77,7 +80,8 @@ def keep_posted_form():
         browser_token = services.new_browser_token()
     fields = [(name, value) for name, value in request.form.items(multi=True)
               if name not in _NOT_KEPT and "password" not in name.lower()]
-    services.keep(browser_token, user_id=owner, path=request.path, fields=fields, uploads=_posted_files())
+    services.keep(browser_token, user_id=owner, path=request.path, fields=fields,
+                  uploads=_posted_files(getattr(view, _UPLOADS)))
     db.session.commit()
     form_url = url_for(request.endpoint, **request.view_args)
     if current_user.is_authenticated and current_user.id == owner:  # only the CSRF token was stale
@@ -112,10 +116,10 @@ def _owner() -> int | None:
     return data["u"]
 
 
-def _posted_files() -> list[tuple[str, str, str]]:
+def _posted_files(fields: frozenset[str]) -> list[tuple[str, str, str]]:
     kept = []
     for name, upload in request.files.items(multi=True):
-        if not upload or not upload.filename:
+        if name not in fields or not upload or not upload.filename:
             continue
         try:
             token = files.stash(upload.filename, upload.read(), field=name)

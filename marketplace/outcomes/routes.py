@@ -86,7 +86,7 @@ def _with_kept_files(kept):
 
 
 @bp.route("/milestones/<int:milestone_id>/report/edit", methods=["GET", "POST"])
-@keeps_input(_save_kept)
+@keeps_input(_save_kept, uploads=("evidence",))
 @login_required
 def edit_report(milestone_id):
     milestone = _milestone(milestone_id)

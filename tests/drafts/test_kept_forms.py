@@ -234,3 +234,37 @@ def test_a_refused_report_comes_back_as_typed_with_its_files(client, idle_timeou
     assert response.status_code == 400 and "未能保存为草稿" in page
     assert 'value="一万八"' in page and "没写完的总结" in page and "活动照片.png" in page  # the file is kept, too
     assert outcomes.report_of(milestone) is None
+
+
+def test_a_file_the_form_never_reads_is_not_written_to_disk(app, client, idle_timeout, open_tender, eligible_org):
+    """The bid form has no file field: a signed-out POST carrying one keeps the fields and drops the file."""
+    from pathlib import Path
+
+    member = manager_of(eligible_org())
+    url = f"/bids/tender/{open_tender.id}"
+    owner = _open_then_expire(client, member, url)
+    uploads = Path(app.instance_path) / "uploads"
+    before = set(uploads.iterdir()) if uploads.exists() else set()
+    response = client.post(url, data=_bid_form(open_tender, owner) | {"evidence": (io.BytesIO(PNG), "x.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and db.session.scalars(select(FormStash)).one().user_id == member.id
+    assert (set(uploads.iterdir()) if uploads.exists() else set()) == before
+
+
+def test_stashed_files_are_deleted_a_day_after(app, frozen_now):
+    import os
+
+    from marketplace.common import files
+    from marketplace.drafts.jobs import purge_stashed_files
+
+    old, fresh = files.stash("old.png", PNG, field="evidence"), files.stash("new.png", PNG, field="evidence")
+    folder = files._folder("uploads")
+    day_and_a_minute = (clock.now() - timedelta(days=1, minutes=1)).timestamp()
+    for path in (folder / old, folder / f"{old}.name"):
+        os.utime(path, (day_and_a_minute, day_and_a_minute))
+    now = clock.now().timestamp()
+    for path in (folder / fresh, folder / f"{fresh}.name"):
+        os.utime(path, (now, now))
+    assert purge_stashed_files() >= 1
+    assert files.unstash(old) is None and not (folder / f"{old}.name").exists()
+    assert files.unstash(fresh) == ("new.png", PNG)
