@@ -132,9 +132,11 @@ def _scores_recompute():
 
 
 def _nothing_is_left_for_the_jobs():
-    """At NOW every time-driven move is already made: each job finds nothing to do."""
+    """At NOW every time-driven move is already made: each job finds nothing to do (the planner statistics are
+    upkeep of the database, not of the data: a scheduler process refreshes them at its first tick)."""
     done = jobs.tick()
-    assert {name: outcome for name, outcome in done.items() if outcome} == {}
+    assert {name: outcome for name, outcome in done.items() if outcome and name != "database.refresh_statistics"} == {}
+    assert not isinstance(done["database.refresh_statistics"], Exception)
 
 
 def _public_pages_answer(client):
