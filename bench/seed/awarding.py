@@ -54,12 +54,13 @@ class Awarding:
         minimum = min_bids(t["method"])
         if len(live) < minimum:
             reason = f"有效投标 {len(live)} 家，少于{METHOD_LABELS[Method(t['method'])]}要求的 {minimum} 家"
-            return self._fail(c, at, reason)
+            return self._fail(c, at, reason, {"from": "evaluation", "valid_bids": len(live), "minimum": minimum})
         return self._evaluate(c, live, at)
 
-    def _fail(self, c, at: datetime, reason: str) -> str:
+    def _fail(self, c, at: datetime, reason: str, data: dict) -> str:
+        """`data` as tenders.services writes it: the state it left and either the bid counts or the reason."""
         c.t.update(status="unsuccessful", unsuccessful_at=at, unsuccessful_reason=reason)
-        self.audit.record(at, "tender.fail", "tender", c.t["id"], None, {"reason": reason})
+        self.audit.record(at, "tender.fail", "tender", c.t["id"], None, {**data, "to": "unsuccessful"})
         self.needs.reopen_for_tender(c, at, f"废标（{reason}）")
         return "unsuccessful"
 
@@ -164,7 +165,8 @@ class Awarding:
                 upheld_at = final[1]
                 below = [(r, b) for r, b in c.ranked if r > rank]
                 if not below:
-                    return self._fail(c, upheld_at, "质疑成立，成交结果撤销，且无其他有效投标可依次递补")
+                    reason = "质疑成立，成交结果撤销，且无其他有效投标可依次递补"
+                    return self._fail(c, upheld_at, reason, {"from": "awarded", "reason": reason})
                 rank, bid = below[0]
                 noticed = later(upheld_at, rng, 0.3, 3)
                 if noticed > now:

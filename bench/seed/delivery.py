@@ -85,11 +85,14 @@ class Delivery:
             warn = dates.at(k["sign_by"] + timedelta(days=1), 0.2)
             if warn <= now:
                 k["sign_warning_at"] = warn
+                self.audit.record(warn, "contract.sign_overdue", "contract", cid, None,
+                                  {"sign_by": k["sign_by"].isoformat()})
                 ended = later(warn, rng, 3, 15)
                 if org_signed > now and ended <= now:
-                    k.update(status="terminated", terminated_at=ended,
-                             termination_reason="服务机构未在规定期限内签署合同，采购人终止合同")
-                    self.audit.record(ended, "contract.terminate", "contract", cid, c.officer, {})
+                    reason = "服务机构未在规定期限内签署合同，采购人终止合同"
+                    k.update(status="terminated", terminated_at=ended, termination_reason=reason)
+                    self.audit.record(ended, "contract.terminate", "contract", cid, c.officer,
+                                      {"from": "awaiting_signatures", "to": "terminated", "reason": reason})
                     proc.contract_states["terminated"] += 1
                     return "awarded"
             proc.contract_states["awaiting_signatures"] += 1
