@@ -54,13 +54,16 @@ def within(region: Region, tender_id_column):
     return tender_id_column.in_(union(served, bought))
 
 
+def in_states(states) -> list:
+    """The condition that a contract is in one of `states`, only when it narrows: "status IN (every status)" leads
+    SQLite to the status index (every row matches) and a sort of all 200,000 projects, instead of the index that
+    gives the list its order."""
+    return [Contract.status.in_(states)] if set(states) != set(ContractStatus) else []
+
+
 def filtered(filters: dict, states=PROJECT_STATES):
     """Contracts joined to their tenders, narrowed by the filters; no ordering or loading options."""
-    query = select(Contract).join(Contract.tender)
-    if set(states) != set(ContractStatus):
-        # Only when it narrows: "status IN (every status)" leads SQLite to the status index (every row matches) and
-        # a sort of all 200,000 projects, instead of the index that gives the list its order.
-        query = query.where(Contract.status.in_(states))
+    query = select(Contract).join(Contract.tender).where(*in_states(states))
     if filters.get("region") is not None:
         query = query.where(within(filters["region"], Contract.tender_id))
     if filters.get("category"):
@@ -125,8 +128,12 @@ def _filter_choices():
     # tender.item_code and tender.year indexes (a "loose index scan": a few dozen index seeks), and each is kept
     # when an index probe finds a project for it.
     def has_project(*conditions):
-        return (select(Contract.id).join(Tender, Tender.id == Contract.tender_id)
-                .where(Contract.status.in_(PROJECT_STATES), *conditions).exists())
+        # Probes, LIMIT 1 both, from the tender side (its year or item-code index) to its contract: nested scalar
+        # subqueries, because PostgreSQL flattens an EXISTS into a merge join in id order that reads most
+        # projects before the first match of an older year (0.6 s at 200,000).
+        contracted = (select(Contract.id).where(Contract.tender_id == Tender.id, *in_states(PROJECT_STATES))
+                      .limit(1).scalar_subquery())
+        return select(Tender.id).where(*conditions, contracted.is_not(None)).limit(1).scalar_subquery().is_not(None)
 
     def one_by_one(name, first, following):
         """A recursive CTE of the values first(), following(previous), … until NULL."""
