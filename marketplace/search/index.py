@@ -143,6 +143,11 @@ class _View:
 
     def __init__(self, backend: "WhooshBackend", searcher: Searcher, generation: int):
         self.backend, self.searcher = backend, searcher
+        # Whoosh's segment readers share one file position per file among all their users: two threads reading
+        # postings or stored fields at once interleave seeks and read each other's bytes (corrupt blocks, zlib
+        # errors; seen under load with 4 threads a worker). Requests read this view one at a time — the work is
+        # Python bitsets holding the GIL anyway.
+        self.reading = threading.Lock()
         self.generation = generation  # the TOC generation read *before* the searcher opened: never newer than it
         self.leaves = []  # (segment id, reader, segment bits, offset)
         if searcher.doc_count_all():  # an index without segments is an EmptyReader: no segment, no id
@@ -414,7 +419,8 @@ class WhooshBackend:
             if cache_key in self._cache:
                 self._cache.move_to_end(cache_key)
                 return self._cache[cache_key]
-        results = self._run(view, words, filters, page, per_page)
+        with view.reading:
+            results = self._run(view, words, filters, page, per_page)
         with self._lock:
             self._cache[cache_key] = results
             while len(self._cache) > CACHE_SIZE:
